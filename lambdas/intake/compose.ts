@@ -1,0 +1,42 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { NotificationAcceptor } from '../shared/acceptance/accept-notification.ts';
+import type { Authenticator } from '../shared/auth/authenticator.ts';
+import { DynamoDbClaimStore } from '../shared/claims/dynamodb-claim-store.ts';
+import type { Clock } from '../shared/deadline.ts';
+import { SqsIntakeQueue } from '../shared/queue/sqs-intake-queue.ts';
+import { createIntakeHandler, type IntakeHandler } from './intake-handler.ts';
+
+export interface IntakeWiring {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly claimsTableName: string;
+  readonly claimRetentionDays: number;
+  readonly intakeQueueUrl: string;
+  readonly authenticator: Authenticator;
+  readonly responseDeadlineMs: number;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+/** Puts the intake together from clients and settings: the one wiring AWS and the local stack share. */
+export function composeIntakeHandler(wiring: IntakeWiring): IntakeHandler {
+  const acceptor = new NotificationAcceptor({
+    claims: new DynamoDbClaimStore({
+      client: wiring.dynamodb,
+      tableName: wiring.claimsTableName,
+      retentionDays: wiring.claimRetentionDays,
+    }),
+    queue: new SqsIntakeQueue({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
+    logger: wiring.logger,
+    ...(wiring.clock ? { clock: wiring.clock } : {}),
+  });
+  return createIntakeHandler({
+    authenticator: wiring.authenticator,
+    acceptor,
+    logger: wiring.logger,
+    responseDeadlineMs: wiring.responseDeadlineMs,
+    ...(wiring.clock ? { clock: wiring.clock } : {}),
+  });
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { DEFAULT_API_KEY_HEADER } from '../shared/auth/notation.ts';
+import { commaList, integerIn, readEnvironment } from '../shared/environment.ts';
+
+/** The intake Lambda's configuration in AWS, as the CDK stack sets it. */
+const intakeEnvironment = z
+  .object({
+    CLAIMS_TABLE_NAME: z.string().min(1),
+    INTAKE_QUEUE_URL: z.url(),
+    RESPONSE_DEADLINE_MS: integerIn(1000, 60_000, 5000),
+    CLAIM_RETENTION_DAYS: integerIn(1, 3650, 90),
+    WEBHOOK_AUTH_MODE: z.enum(['none', 'basic', 'apikey', 'oauth2']),
+    WEBHOOK_AUTH_SECRET_ARN: z.string().min(1).optional(),
+    WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS: integerIn(0, 3600, 300),
+    WEBHOOK_API_KEY_HEADER: z.string().min(1).default(DEFAULT_API_KEY_HEADER),
+    OAUTH2_ISSUER: z.url().optional(),
+    OAUTH2_JWKS_URI: z.url().optional(),
+    OAUTH2_AUDIENCES: commaList,
+    OAUTH2_CLIENT_IDS: commaList,
+    OAUTH2_REQUIRED_SCOPES: commaList,
+  })
+  .superRefine((env, context) => {
+    const mode = env.WEBHOOK_AUTH_MODE;
+    if ((mode === 'basic' || mode === 'apikey') && env.WEBHOOK_AUTH_SECRET_ARN === undefined) {
+      context.addIssue({ code: 'custom', path: ['WEBHOOK_AUTH_SECRET_ARN'], message: `required for ${mode}` });
+    }
+    if (mode === 'oauth2' && env.OAUTH2_ISSUER === undefined) {
+      context.addIssue({ code: 'custom', path: ['OAUTH2_ISSUER'], message: 'required for oauth2' });
+    }
+    if (mode === 'oauth2' && env.OAUTH2_AUDIENCES.length === 0 && env.OAUTH2_CLIENT_IDS.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['OAUTH2_AUDIENCES'],
+        message: 'oauth2 needs OAUTH2_AUDIENCES or OAUTH2_CLIENT_IDS',
+      });
+    }
+  });
+
+export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;
+
+export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env) {
+  const raw = readEnvironment(intakeEnvironment, env);
+  return {
+    claimsTableName: raw.CLAIMS_TABLE_NAME,
+    intakeQueueUrl: raw.INTAKE_QUEUE_URL,
+    responseDeadlineMs: raw.RESPONSE_DEADLINE_MS,
+    claimRetentionDays: raw.CLAIM_RETENTION_DAYS,
+    auth: {
+      mode: raw.WEBHOOK_AUTH_MODE,
+      secretArn: raw.WEBHOOK_AUTH_SECRET_ARN,
+      secretMaxAgeSeconds: raw.WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS,
+      apiKeyHeader: raw.WEBHOOK_API_KEY_HEADER,
+      oauth2: raw.OAUTH2_ISSUER
+        ? {
+            issuer: raw.OAUTH2_ISSUER,
+            ...(raw.OAUTH2_JWKS_URI ? { jwksUri: raw.OAUTH2_JWKS_URI } : {}),
+            audiences: raw.OAUTH2_AUDIENCES,
+            clientIds: raw.OAUTH2_CLIENT_IDS,
+            requiredScopes: raw.OAUTH2_REQUIRED_SCOPES,
+          }
+        : undefined,
+    },
+  } as const;
+}

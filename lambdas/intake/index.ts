@@ -1,0 +1,63 @@
+/**
+ * The intake Lambda in AWS: configuration read and clients created once per container, then the
+ * shared handler. Credentials come from Secrets Manager (cached), never from the environment.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { OpenAuthenticator, type Authenticator } from '../shared/auth/authenticator.ts';
+import { JwtAuthenticator } from '../shared/auth/jwt-authenticator.ts';
+import { secretCredentialSource } from '../shared/auth/secret-credentials.ts';
+import { StaticCredentialAuthenticator } from '../shared/auth/static-credentials.ts';
+import { clientOptionsForDeadline } from '../shared/aws/client-options.ts';
+import { composeIntakeHandler } from './compose.ts';
+import { loadIntakeConfig, type IntakeConfig } from './config.ts';
+
+const logger = new Logger({ serviceName: 'unico-webhook-intake' });
+const config = loadIntakeConfig();
+const clientOptions = clientOptionsForDeadline(config.responseDeadlineMs);
+
+async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticator> {
+  switch (auth.mode) {
+    case 'none':
+      return new OpenAuthenticator();
+    case 'basic':
+    case 'apikey': {
+      const credentials = secretCredentialSource({
+        provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient(clientOptions) }),
+        secretId: auth.secretArn ?? '',
+        mode: auth.mode,
+        defaultApiKeyHeader: auth.apiKeyHeader,
+        maxAgeSeconds: auth.secretMaxAgeSeconds,
+        onStaleUse: (error) =>
+          logger.warn('credential refresh failed; using the last credentials read', {
+            error: error instanceof Error ? error.name : String(error),
+          }),
+      });
+      // Read once during init so the first delivery does not wait for Secrets Manager; a failure
+      // here is retried by the first request instead.
+      await credentials().catch((error: unknown) =>
+        logger.warn('credentials not readable at start', { error: error instanceof Error ? error.name : String(error) }),
+      );
+      return new StaticCredentialAuthenticator(auth.mode, credentials);
+    }
+    case 'oauth2':
+      if (auth.oauth2 === undefined) throw new Error('oauth2 settings missing');
+      return new JwtAuthenticator(auth.oauth2, { keyFetchTimeoutMs: Math.floor(config.responseDeadlineMs / 3) });
+  }
+}
+
+const authenticator = await authenticatorFor(config.auth);
+
+export const handler = composeIntakeHandler({
+  dynamodb: new DynamoDBClient(clientOptions),
+  sqs: new SQSClient(clientOptions),
+  claimsTableName: config.claimsTableName,
+  claimRetentionDays: config.claimRetentionDays,
+  intakeQueueUrl: config.intakeQueueUrl,
+  authenticator,
+  responseDeadlineMs: config.responseDeadlineMs,
+  logger,
+});

@@ -1,0 +1,102 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { NotificationAcceptor } from '../shared/acceptance/accept-notification.ts';
+import type { Authenticator } from '../shared/auth/authenticator.ts';
+import { Deadline, systemClock, type Clock } from '../shared/deadline.ts';
+import { UnauthorizedError } from '../shared/errors.ts';
+import { parseNotification } from '../shared/notification.ts';
+import { acceptedResponse, duplicateResponse, errorResponse } from './http-responses.ts';
+import { requestBody } from './request-body.ts';
+
+export interface IntakeHandlerDependencies {
+  readonly authenticator: Authenticator;
+  readonly acceptor: NotificationAcceptor;
+  readonly logger: Logger;
+  /** The timeout set in Unico's webhook form: the answer must be out before it. */
+  readonly responseDeadlineMs: number;
+  readonly clock?: Clock;
+}
+
+export type IntakeHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The webhook endpoint: authenticate → parse → claim + enqueue → answer. Everything it needs is
+ * injected, so AWS (lambdas/intake/index.ts) and the local stack run this same handler.
+ */
+export function createIntakeHandler(dependencies: IntakeHandlerDependencies): IntakeHandler {
+  const { authenticator, acceptor, logger, responseDeadlineMs } = dependencies;
+  const clock = dependencies.clock ?? systemClock;
+  const marginMs = responseMarginMs(responseDeadlineMs);
+
+  const handleDelivery = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    // API Gateway's request id ties our log lines to its access log line for the same delivery.
+    logger.setCorrelationId(event.requestContext?.requestId);
+    const startedAt = requestStart(event, clock);
+    const senderGivesUpAt = startedAt + responseDeadlineMs;
+    const deadline = new Deadline(senderGivesUpAt - marginMs, clock);
+
+    await deadline.run('authentication', () => authenticator.authenticate(event.headers ?? {}));
+    const notification = parseNotification(requestBody(event));
+    logger.appendKeys({ processId: notification.processId, state: notification.state, flow: notification.flow });
+
+    const outcome = await acceptor.accept({
+      notification,
+      detectedBy: 'webhook',
+      receivedAt: new Date(startedAt).toISOString(),
+      leaseUntil: senderGivesUpAt,
+      deadline,
+    });
+    logger.info(`notification ${outcome}`, {
+      outcome,
+      ...(notification.lastEvent ? { lastEvent: notification.lastEvent } : {}),
+    });
+    return outcome === 'accepted'
+      ? acceptedResponse(notification.processId)
+      : duplicateResponse(notification.processId);
+  };
+
+  return middy(handleDelivery)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(errorsAsResponses(logger));
+}
+
+/** Maps every error to its HTTP answer (the one place that does so) and logs it without secrets. */
+function errorsAsResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  return {
+    onError: async (request) => {
+      const { response, serverSide } = errorResponse(request.error);
+      if (serverSide) {
+        logger.error('delivery not taken', { status: response.statusCode, error: request.error });
+      } else {
+        const reason = request.error instanceof UnauthorizedError ? request.error.reason : undefined;
+        logger.warn('delivery refused', {
+          status: response.statusCode,
+          error: request.error?.name,
+          ...(reason ? { reason } : {}),
+        });
+      }
+      request.response = response;
+    },
+  };
+}
+
+/**
+ * When API Gateway received the request. Time spent before the handler runs (a cold start, say)
+ * counts against Unico's timeout too. A clock that disagrees wildly falls back to now.
+ */
+function requestStart(event: APIGatewayProxyEventV2, clock: Clock): number {
+  const now = clock();
+  const received = event.requestContext?.timeEpoch;
+  if (typeof received !== 'number' || received > now || now - received > 60_000) return now;
+  return received;
+}
+
+/** Kept back from the deadline for the answer's way back to Unico. */
+function responseMarginMs(responseDeadlineMs: number): number {
+  return Math.min(500, Math.max(100, Math.floor(responseDeadlineMs / 10)));
+}

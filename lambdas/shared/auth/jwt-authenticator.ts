@@ -1,0 +1,102 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { DependencyUnavailableError, UnauthorizedError } from '../errors.ts';
+import { headerValue, REALM, type Authenticator, type RequestHeaders } from './authenticator.ts';
+
+/** The OAuth2 provider whose access tokens Unico presents (it fetches them with client credentials). */
+export interface OAuth2Settings {
+  readonly issuer: string;
+  /** @default `${issuer}/.well-known/jwks.json` */
+  readonly jwksUri?: string;
+  /** Accepted `aud` values; checked when not empty. */
+  readonly audiences: readonly string[];
+  /** Accepted client ids (`client_id`, `azp` or `cid` claim); checked when not empty. */
+  readonly clientIds: readonly string[];
+  /** Scopes the token must all carry (`scope` or `scp` claim). */
+  readonly requiredScopes: readonly string[];
+}
+
+/** Asymmetric algorithms only: a shared-secret HS256 token is never accepted from a JWKS. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+export function defaultJwksUri(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
+}
+
+/**
+ * Verifies `Authorization: Bearer <JWT>`: signature against the provider's JWKS (fetched once and
+ * cached; refetched with a cool-down when an unknown key id shows up, so strangers cannot make us
+ * hammer the provider), issuer, expiry, audience or client id, and scopes.
+ */
+export class JwtAuthenticator implements Authenticator {
+  readonly #settings: OAuth2Settings;
+  readonly #keys: JWTVerifyGetKey;
+  readonly #challenge: string;
+
+  constructor(settings: OAuth2Settings, options: { readonly keyFetchTimeoutMs: number; readonly keys?: JWTVerifyGetKey }) {
+    if (settings.audiences.length === 0 && settings.clientIds.length === 0) {
+      throw new Error('oauth2 needs at least one accepted audience or client id');
+    }
+    this.#settings = settings;
+    this.#keys =
+      options.keys ??
+      createRemoteJWKSet(new URL(settings.jwksUri ?? defaultJwksUri(settings.issuer)), {
+        timeoutDuration: options.keyFetchTimeoutMs,
+      });
+    this.#challenge = `Bearer realm="${REALM}"`;
+  }
+
+  async authenticate(headers: RequestHeaders): Promise<void> {
+    const authorization = headerValue(headers, 'authorization');
+    const token = authorization?.match(/^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i)?.[1];
+    if (token === undefined) throw new UnauthorizedError(this.#challenge, 'missing');
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#keys, {
+        issuer: this.#settings.issuer,
+        ...(this.#settings.audiences.length > 0 ? { audience: [...this.#settings.audiences] } : {}),
+        algorithms: ALGORITHMS,
+        requiredClaims: ['exp'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      }));
+    } catch (error) {
+      if (isKeySetUnavailable(error)) throw new DependencyUnavailableError('oauth2 key set', error);
+      const code = error instanceof joseErrors.JOSEError ? error.code : 'invalid';
+      throw new UnauthorizedError(`${this.#challenge}, error="invalid_token"`, code);
+    }
+
+    if (!this.#clientAccepted(payload)) {
+      throw new UnauthorizedError(`${this.#challenge}, error="invalid_token"`, 'client_id');
+    }
+    if (!this.#scopesGranted(payload)) {
+      throw new UnauthorizedError(`${this.#challenge}, error="insufficient_scope"`, 'scope');
+    }
+  }
+
+  #clientAccepted(payload: JWTPayload): boolean {
+    const accepted = this.#settings.clientIds;
+    if (accepted.length === 0) return true;
+    const clientId = [payload.client_id, payload.azp, payload.cid].find((claim) => typeof claim === 'string');
+    return typeof clientId === 'string' && accepted.includes(clientId);
+  }
+
+  #scopesGranted(payload: JWTPayload): boolean {
+    const required = this.#settings.requiredScopes;
+    if (required.length === 0) return true;
+    const granted = new Set(
+      typeof payload.scope === 'string'
+        ? payload.scope.split(' ')
+        : Array.isArray(payload.scp)
+          ? payload.scp.filter((scope): scope is string => typeof scope === 'string')
+          : [],
+    );
+    return required.every((scope) => granted.has(scope));
+  }
+}
+
+/** The provider's key set could not be read: that is our problem (503), not the caller's (401). */
+function isKeySetUnavailable(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
+  return !(error instanceof joseErrors.JOSEError);
+}

@@ -1,0 +1,144 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiGatewayEvent, lambdaContext, type RouteMatch } from './api-gateway-event.ts';
+
+export type LambdaHttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** One API Gateway route and the function behind it, as the CDK stack defines them. */
+export interface LocalRoute {
+  readonly method: string;
+  /** Path with `{name}` parameters, as in the route key. */
+  readonly path: string;
+  readonly functionName: string;
+  /** The function's timeout: past it API Gateway answers 503 as in AWS. */
+  readonly timeoutMs: number;
+  readonly handler: LambdaHttpHandler;
+}
+
+export interface RunningLocalApi {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** API Gateway refuses bodies over its limit before any function runs; locally 1 MiB is plenty. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * A stand-in for the HTTP API: matches routes, builds the v2 event, invokes the real handler and
+ * writes its structured result back. Listens on loopback only.
+ */
+export async function startLocalApi(routes: readonly LocalRoute[], port: number): Promise<RunningLocalApi> {
+  const server = createServer((request, response) => {
+    serve(routes, request, response).catch(() => {
+      if (!response.headersSent) writeJson(response, 500, { message: 'Internal Server Error' });
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  const { port: boundPort } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${boundPort}`,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function serve(routes: readonly LocalRoute[], request: IncomingMessage, response: ServerResponse) {
+  const receivedAt = Date.now();
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const match = findRoute(routes, request.method ?? 'GET', path);
+  if (match === undefined) {
+    request.resume();
+    writeJson(response, 404, { message: 'Not Found' });
+    return;
+  }
+  const body = await readBody(request);
+  if (body === undefined) {
+    writeJson(response, 413, { error: 'payload_too_large' });
+    return;
+  }
+  const event = apiGatewayEvent(request, body, match.route, receivedAt);
+  const context = lambdaContext(match.localRoute.functionName, match.localRoute.timeoutMs);
+  const result = await withTimeout(match.localRoute.handler(event, context), match.localRoute.timeoutMs);
+  if (result === undefined) {
+    writeJson(response, 503, { message: 'Service Unavailable' });
+    return;
+  }
+  response.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+  const payload = result.body ?? '';
+  response.end(result.isBase64Encoded ? Buffer.from(payload, 'base64') : payload);
+}
+
+function findRoute(routes: readonly LocalRoute[], method: string, path: string) {
+  for (const localRoute of routes) {
+    if (localRoute.method !== method) continue;
+    const pathParameters = matchPath(localRoute.path, path);
+    if (pathParameters === undefined) continue;
+    const route: RouteMatch = {
+      routeKey: `${localRoute.method} ${localRoute.path}`,
+      ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    };
+    return { localRoute, route };
+  }
+  return undefined;
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const expected = pattern.split('/');
+  const actual = path.split('/');
+  if (expected.length !== actual.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [index, segment] of expected.entries()) {
+    const value = actual[index] ?? '';
+    const name = segment.match(/^\{(\w+)\}$/)?.[1];
+    if (name !== undefined) {
+      if (value === '') return undefined;
+      parameters[name] = decodeURIComponent(value);
+    } else if (segment !== value) {
+      return undefined;
+    }
+  }
+  return parameters;
+}
+
+/** The body, or undefined when it is over the limit. */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      request.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function writeJson(response: ServerResponse, status: number, body: object) {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}

@@ -1,0 +1,36 @@
+import type { LocalEndpoints } from './local-stack.ts';
+
+/** The few lines `npm start` prints when ready: where to send webhooks and what Unico's form needs. */
+export function readySummary(endpoints: LocalEndpoints, endpointsFile: string | null): string {
+  const lines = [
+    'Unico webhook receiver: local stack ready',
+    `  webhook      POST ${endpoints.webhookUrl}`,
+    `  auth         ${describeAuth(endpoints)}`,
+    `  intake queue ${endpoints.sqs.intakeQueueUrl} (SQS endpoint ${endpoints.sqs.endpoint})`,
+    `  claims       table ${endpoints.dynamodb.tables.claims} (DynamoDB endpoint ${endpoints.dynamodb.endpoint})`,
+  ];
+  if (endpointsFile !== null) lines.push(`  endpoints    ${endpointsFile}`);
+  lines.push(`  rehearse     npx unico-sim check --url ${endpoints.webhookUrl} --auth '${simAuth(endpoints)}'${oauth2Flags(endpoints)}`);
+  lines.push('Ctrl+C stops it.');
+  return lines.join('\n');
+}
+
+function describeAuth(endpoints: LocalEndpoints): string {
+  const { auth } = endpoints;
+  switch (auth.mode) {
+    case 'none':
+      return 'none (development only: anybody may post)';
+    case 'oauth2':
+      return `oauth2: in Unico's form, provider URL ${auth.tokenUrl}, ClientId ${auth.clientId}, Secret ${auth.clientSecret}`;
+    default:
+      return `${auth.mode}: in Unico's form, enter ${auth.unico.slice(auth.mode.length + 1)}`;
+  }
+}
+
+const simAuth = (endpoints: LocalEndpoints) => endpoints.auth.unico;
+
+function oauth2Flags(endpoints: LocalEndpoints): string {
+  const { auth } = endpoints;
+  if (auth.mode !== 'oauth2') return '';
+  return ` --oauth2-token-url ${auth.tokenUrl} --client-id ${auth.clientId} --client-secret ${auth.clientSecret}`;
+}
