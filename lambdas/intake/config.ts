@@ -19,22 +19,28 @@ const intakeEnvironment = z
     OAUTH2_CLIENT_IDS: commaList,
     OAUTH2_REQUIRED_SCOPES: commaList,
   })
-  .superRefine((env, context) => {
-    const mode = env.WEBHOOK_AUTH_MODE;
-    if ((mode === 'basic' || mode === 'apikey') && env.WEBHOOK_AUTH_SECRET_ARN === undefined) {
-      context.addIssue({ code: 'custom', path: ['WEBHOOK_AUTH_SECRET_ARN'], message: `required for ${mode}` });
-    }
-    if (mode === 'oauth2' && env.OAUTH2_ISSUER === undefined) {
-      context.addIssue({ code: 'custom', path: ['OAUTH2_ISSUER'], message: 'required for oauth2' });
-    }
-    if (mode === 'oauth2' && env.OAUTH2_AUDIENCES.length === 0 && env.OAUTH2_CLIENT_IDS.length === 0) {
-      context.addIssue({
-        code: 'custom',
-        path: ['OAUTH2_AUDIENCES'],
-        message: 'oauth2 needs OAUTH2_AUDIENCES or OAUTH2_CLIENT_IDS',
-      });
-    }
-  });
+  // `when` makes the check run even after a field failed, so every problem is reported at once;
+  // a field that failed may then hold its raw value, hence the defensive reads.
+  .superRefine(
+    (env, context) => {
+      const mode = env.WEBHOOK_AUTH_MODE;
+      const listed = (value: unknown) => Array.isArray(value) && value.length > 0;
+      if ((mode === 'basic' || mode === 'apikey') && env.WEBHOOK_AUTH_SECRET_ARN === undefined) {
+        context.addIssue({ code: 'custom', path: ['WEBHOOK_AUTH_SECRET_ARN'], message: `required for ${mode}` });
+      }
+      if (mode === 'oauth2' && env.OAUTH2_ISSUER === undefined) {
+        context.addIssue({ code: 'custom', path: ['OAUTH2_ISSUER'], message: 'required for oauth2' });
+      }
+      if (mode === 'oauth2' && !listed(env.OAUTH2_AUDIENCES) && !listed(env.OAUTH2_CLIENT_IDS)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['OAUTH2_AUDIENCES'],
+          message: 'oauth2 needs OAUTH2_AUDIENCES or OAUTH2_CLIENT_IDS',
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;
 

@@ -84,11 +84,13 @@ export class JwtAuthenticator implements Authenticator {
   #scopesGranted(payload: JWTPayload): boolean {
     const required = this.#settings.requiredScopes;
     if (required.length === 0) return true;
+    // `scope` is a space-separated string (RFC 9068); some providers use `scp`, as a string or a list.
+    const claim = payload.scope ?? payload.scp;
     const granted = new Set(
-      typeof payload.scope === 'string'
-        ? payload.scope.split(' ')
-        : Array.isArray(payload.scp)
-          ? payload.scp.filter((scope): scope is string => typeof scope === 'string')
+      typeof claim === 'string'
+        ? claim.split(' ')
+        : Array.isArray(claim)
+          ? claim.filter((scope): scope is string => typeof scope === 'string')
           : [],
     );
     return required.every((scope) => granted.has(scope));

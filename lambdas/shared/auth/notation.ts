@@ -93,7 +93,8 @@ export function formatAuthSpec(spec: AuthSpec): string {
     case 'basic':
       return `basic:${spec.username}:${spec.password}`;
     case 'apikey':
-      return spec.header === DEFAULT_API_KEY_HEADER
+      // The short form only when it reads back the same: a value with a colon would be split.
+      return spec.header === DEFAULT_API_KEY_HEADER && !spec.value.includes(':')
         ? `apikey:${spec.value}`
         : `apikey:${spec.header}:${spec.value}`;
   }

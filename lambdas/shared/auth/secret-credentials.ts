@@ -49,13 +49,15 @@ export interface SecretCredentialSourceOptions {
  */
 export function secretCredentialSource(options: SecretCredentialSourceOptions): CredentialSource {
   let lastGood: StaticCredential[] | undefined;
+  let lastSecret: unknown;
   return async () => {
     try {
-      const secret = await options.provider.get(options.secretId, {
-        maxAge: options.maxAgeSeconds,
-        transform: 'json',
-      });
-      lastGood = credentialsFromSecret(options.mode, secret, options.defaultApiKeyHeader);
+      const secret = await readSecret(options);
+      // Powertools hands back the same cached object until maxAge: parse it once per read.
+      if (lastGood === undefined || secret !== lastSecret) {
+        lastGood = parseSecret(options, secret);
+        lastSecret = secret;
+      }
       return lastGood;
     } catch (error) {
       if (lastGood === undefined) throw error;
@@ -64,3 +66,29 @@ export function secretCredentialSource(options: SecretCredentialSourceOptions): 
     }
   };
 }
+
+/**
+ * Errors about a secret are rebuilt from their name alone: a JSON parse error quotes the text it
+ * failed on, which here is the credential itself, and errors end up in logs.
+ */
+export class CredentialSecretError extends Error {
+  override readonly name = 'CredentialSecretError';
+}
+
+async function readSecret(options: SecretCredentialSourceOptions): Promise<unknown> {
+  try {
+    return await options.provider.get(options.secretId, { maxAge: options.maxAgeSeconds, transform: 'json' });
+  } catch (error) {
+    throw new CredentialSecretError(`credential secret could not be read or is not JSON (${nameOf(error)})`);
+  }
+}
+
+function parseSecret(options: SecretCredentialSourceOptions, secret: unknown): StaticCredential[] {
+  try {
+    return credentialsFromSecret(options.mode, secret, options.defaultApiKeyHeader);
+  } catch (error) {
+    throw new CredentialSecretError(`credential secret does not have the ${options.mode} shape (${nameOf(error)})`);
+  }
+}
+
+const nameOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);

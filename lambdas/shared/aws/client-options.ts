@@ -10,6 +10,7 @@ export interface DeadlineAwareClientOptions {
   readonly requestHandler: {
     readonly connectionTimeout: number;
     readonly requestTimeout: number;
+    readonly throwOnRequestTimeout: true;
   };
 }
 
@@ -23,6 +24,8 @@ export function clientOptionsForDeadline(deadlineMs: number): DeadlineAwareClien
       // Socket idle time allowed while waiting for an answer: a third of the deadline, so a stuck
       // attempt is dropped while there is still time for the retry.
       requestTimeout: Math.max(200, Math.floor(deadlineMs / 3)),
+      // Without it the SDK only warns when the request timeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
     },
   };
 }
