@@ -1,0 +1,88 @@
+/**
+ * The deployable stack: one UnicoWebhookReceiver built from the validated CDK context, and the
+ * outputs an operator needs to fill in Unico's webhook form.
+ */
+import { App, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { loadStackConfig, readContext, type StackConfig } from './stack-config.ts';
+import { UnicoWebhookReceiver, type WebhookAuth } from './unico-webhook-receiver.ts';
+
+export interface UnicoWebhookStackProps extends StackProps {
+  readonly config: StackConfig;
+}
+
+/** The stack name for a stage: `UnicoWebhook-<stage>`. */
+export const stackNameFor = (stage: string): string => `UnicoWebhook-${stage}`;
+
+export class UnicoWebhookStack extends Stack {
+  public readonly receiver: UnicoWebhookReceiver;
+
+  constructor(scope: Construct, id: string, props: UnicoWebhookStackProps) {
+    super(scope, id, {
+      description: `Unico IDCloud webhook receiver (${props.config.stage})`,
+      ...props,
+    });
+    const { config } = props;
+
+    this.receiver = new UnicoWebhookReceiver(this, 'Receiver', {
+      auth: webhookAuthFrom(config.auth),
+      development: config.development,
+      responseDeadline: Duration.seconds(config.responseDeadlineSeconds),
+      claimRetention: Duration.days(config.claimRetentionDays),
+      // A development stage is disposable; any other keeps its data when the stack goes.
+      removalPolicy: config.development ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    new CfnOutput(this, 'WebhookUrl', {
+      description: "The URL to enter in Unico's webhook form",
+      value: this.receiver.webhookUrl,
+    });
+    new CfnOutput(this, 'UnicoAuthSetup', {
+      description: "What to enter as authentication in Unico's webhook form",
+      value: this.receiver.authSetup,
+    });
+    if (this.receiver.authSecret !== undefined) {
+      new CfnOutput(this, 'AuthSecretArn', {
+        description: 'The secret holding the credentials Unico presents',
+        value: this.receiver.authSecret.secretArn,
+      });
+    }
+    new CfnOutput(this, 'IntakeQueueUrl', { value: this.receiver.intakeQueue.queueUrl });
+    new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: this.receiver.intakeDeadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ClaimsTableName', { value: this.receiver.claimsTable.tableName });
+  }
+}
+
+function webhookAuthFrom(auth: StackConfig['auth']): WebhookAuth {
+  switch (auth.mode) {
+    case 'none':
+    case 'basic':
+      return { mode: auth.mode };
+    case 'apikey':
+      return { mode: 'apikey', header: auth.header };
+    case 'oauth2':
+      return {
+        mode: 'oauth2',
+        issuer: auth.issuer,
+        audiences: [...auth.audiences],
+        clientIds: [...auth.clientIds],
+        requiredScopes: [...auth.scopes],
+        ...(auth.jwksUri !== undefined ? { jwksUri: auth.jwksUri } : {}),
+      };
+  }
+}
+
+/**
+ * The whole app as `cdk synth` builds it: context validated (throws `StackConfigError`), the
+ * stack `UnicoWebhook-<stage>` (environment-agnostic: no credentials, no lookups), and cdk-nag's
+ * AwsSolutions pack registered as a validation plugin, so any unacknowledged finding fails synth.
+ * bin/app.ts and the infra tests both use it.
+ */
+export function buildApp(props: AppProps = {}): { app: App; stack: UnicoWebhookStack; config: StackConfig } {
+  const app = new App(props);
+  const config = loadStackConfig(readContext(app.node));
+  const stack = new UnicoWebhookStack(app, stackNameFor(config.stage), { config });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, config };
+}

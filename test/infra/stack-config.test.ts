@@ -1,0 +1,158 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadStackConfig, StackConfigError } from '../../lib/stack-config.ts';
+
+/** The problems a context gives, or [] when it is valid. */
+function problemsOf(context: Record<string, unknown>): readonly string[] {
+  try {
+    loadStackConfig(context);
+    return [];
+  } catch (error) {
+    if (error instanceof StackConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('loadStackConfig', () => {
+  it('gives the secure defaults for an empty context', () => {
+    // Prepare / Act
+    const config = loadStackConfig({});
+
+    // Assess
+    expect(config).toEqual({
+      stage: 'prod',
+      development: false,
+      auth: { mode: 'basic' },
+      responseDeadlineSeconds: 5,
+      claimRetentionDays: 90,
+    });
+  });
+
+  it('reads -c key=value strings (numbers, booleans, comma lists) and ignores foreign keys', () => {
+    const config = loadStackConfig({
+      '@aws-cdk/core:checkSecretUsage': true,
+      stage: 'dev-1',
+      development: 'true',
+      auth: 'oauth2',
+      oauth2Issuer: 'http://localhost:8080/realms/unico',
+      oauth2Audiences: 'webhook, other',
+      oauth2ClientIds: ['unico-client'],
+      oauth2Scopes: '',
+      responseDeadlineSeconds: '12',
+      claimRetentionDays: 30,
+    });
+
+    expect(config).toEqual({
+      stage: 'dev-1',
+      development: true,
+      auth: {
+        mode: 'oauth2',
+        issuer: 'http://localhost:8080/realms/unico',
+        audiences: ['webhook', 'other'],
+        clientIds: ['unico-client'],
+        scopes: [],
+      },
+      responseDeadlineSeconds: 12,
+      claimRetentionDays: 30,
+    });
+  });
+
+  it('defaults the apikey header to Authorization and keeps a custom one', () => {
+    expect(loadStackConfig({ auth: 'apikey' }).auth).toEqual({ mode: 'apikey', header: 'Authorization' });
+    expect(loadStackConfig({ auth: 'apikey', apiKeyHeader: 'X-Api-Key' }).auth).toEqual({
+      mode: 'apikey',
+      header: 'X-Api-Key',
+    });
+  });
+
+  it('refuses auth none outside a development stage, with the way out', () => {
+    expect(problemsOf({ auth: 'none' })).toEqual([
+      'auth: auth none is for development stages only; set development=true or choose basic, apikey or oauth2',
+    ]);
+    expect(problemsOf({ auth: 'none', development: true })).toEqual([]);
+  });
+
+  it('refuses oauth2 without an audience or a client id, and without an issuer', () => {
+    const problems = problemsOf({ auth: 'oauth2' });
+
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^oauth2Issuer: required when auth is oauth2/);
+    expect(problems[1]).toMatch(/^oauth2Audiences: oauth2 needs at least one audience .* or client id/);
+    expect(problemsOf({ auth: 'oauth2', oauth2Issuer: 'https://id.example.com', oauth2ClientIds: 'c1' })).toEqual([]);
+  });
+
+  it('allows an http issuer only in a development stage', () => {
+    const context = { auth: 'oauth2', oauth2Issuer: 'http://id.example.com', oauth2Audiences: 'a' };
+
+    expect(problemsOf(context)).toEqual([
+      'oauth2Issuer: must use https; http is allowed only when development=true (got "http://id.example.com")',
+    ]);
+    expect(problemsOf({ ...context, development: 'true' })).toEqual([]);
+  });
+
+  it.each([
+    ['0', /^responseDeadlineSeconds: must be an integer from 1 to 30 .*\(got "0"\)$/],
+    [31, /^responseDeadlineSeconds: must be an integer from 1 to 30 .*\(got 31\)$/],
+    ['2.5', /^responseDeadlineSeconds: must be an integer from 1 to 30/],
+    ['five', /^responseDeadlineSeconds: must be an integer from 1 to 30/],
+  ])('refuses the deadline %p', (value, message) => {
+    const problems = problemsOf({ responseDeadlineSeconds: value });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('reports every problem together, one line per key, in one error', () => {
+    // Prepare
+    const context = {
+      stage: 'Prod_1',
+      development: 'yes',
+      auth: 'oauth',
+      responseDeadlineSeconds: 60,
+      claimRetentionDays: 0,
+      apiKeyHeader: 'X Api Key',
+    };
+
+    // Act
+    let thrown: unknown;
+    try {
+      loadStackConfig(context);
+    } catch (error) {
+      thrown = error;
+    }
+
+    // Assess
+    expect(thrown).toBeInstanceOf(StackConfigError);
+    const error = thrown as StackConfigError;
+    expect(error.problems.map((problem) => problem.split(':')[0])).toEqual([
+      'stage',
+      'development',
+      'auth',
+      'apiKeyHeader',
+      'responseDeadlineSeconds',
+      'claimRetentionDays',
+    ]);
+    expect(error.problems).toContain('auth: must be one of none, basic, apikey, oauth2 (got "oauth")');
+    expect(error.problems).toContain('development: must be true or false (got "yes")');
+    expect(error.message).toMatch(/^Invalid CDK context/);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
+  });
+
+  it('refuses settings of another auth mode instead of silently ignoring them', () => {
+    expect(problemsOf({ auth: 'basic', apiKeyHeader: 'X-Api-Key', oauth2Issuer: 'https://id.example.com' })).toEqual([
+      'apiKeyHeader: applies only when auth is apikey (auth is basic); remove it',
+      'oauth2Issuer: applies only when auth is oauth2 (auth is basic); remove it',
+    ]);
+  });
+
+  it('refuses list items with spaces inside (they are joined with commas for the Lambda)', () => {
+    const problems = problemsOf({
+      auth: 'oauth2',
+      oauth2Issuer: 'https://id.example.com',
+      oauth2Audiences: ['a b'],
+    });
+
+    expect(problems).toEqual([
+      'oauth2Audiences: must be a comma-separated string or an array of audiences, without spaces (got ["a b"])',
+    ]);
+  });
+});
