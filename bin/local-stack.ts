@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     stopping = true;
     process.stderr.write(`${signal}: stopping the local stack\n`);
     stack.stop().then(
-      () => process.exit(0),
+      () => {
+        process.stderr.write('local stack stopped\n');
+        process.exit(0);
+      },
       (error: unknown) => {
         process.stderr.write(`stop failed: ${String(error)}\n`);
         process.exit(1);

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
 
@@ -21,7 +21,10 @@ export async function startOAuth2Provider(options: { readonly audience: string }
   const clientId = `unico-${randomBytes(4).toString('hex')}`;
   const clientSecret = randomBytes(24).toString('base64url');
   const server = new OAuth2Server();
-  await server.issuer.keys.generate('RS256');
+  // A key made here and added (rather than `keys.generate`), as the store's own check for a plain
+  // object rejects JWKs created in another realm, such as a test runner's sandbox.
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  await server.issuer.keys.add({ ...privateKey.export({ format: 'jwk' }), alg: 'RS256', kid: randomBytes(8).toString('hex') });
 
   server.service.on('beforeResponse', (response: { statusCode: number; body: unknown }, request: IncomingMessage) => {
     if (!presentsClient(request, clientId, clientSecret)) {

@@ -14,7 +14,22 @@ export interface LocalResources {
 const FOURTEEN_DAYS_SECONDS = String(14 * 24 * 60 * 60);
 
 export async function createLocalResources(dynamodb: DynamoDBClient, sqs: SQSClient): Promise<LocalResources> {
-  const claimsTableName = 'unico-claims';
+  const claimsTableName = await createClaimsTable(dynamodb);
+  const [intake, results] = await Promise.all([
+    createFifoQueueWithDlq(sqs, 'unico-intake', '180'),
+    createFifoQueueWithDlq(sqs, 'unico-results', '30'),
+  ]);
+  return {
+    claimsTableName,
+    intakeQueueUrl: intake.queueUrl,
+    intakeDlqUrl: intake.dlqUrl,
+    resultsQueueUrl: results.queueUrl,
+    resultsDlqUrl: results.dlqUrl,
+  };
+}
+
+/** The claims table (also used to recreate it when a test restarts the DynamoDB emulator). */
+export async function createClaimsTable(dynamodb: DynamoDBClient, claimsTableName = 'unico-claims'): Promise<string> {
   await dynamodb.send(
     new CreateTableCommand({
       TableName: claimsTableName,
@@ -38,18 +53,7 @@ export async function createLocalResources(dynamodb: DynamoDBClient, sqs: SQSCli
       }),
     )
     .catch(() => undefined);
-
-  const [intake, results] = await Promise.all([
-    createFifoQueueWithDlq(sqs, 'unico-intake', '180'),
-    createFifoQueueWithDlq(sqs, 'unico-results', '30'),
-  ]);
-  return {
-    claimsTableName,
-    intakeQueueUrl: intake.queueUrl,
-    intakeDlqUrl: intake.dlqUrl,
-    resultsQueueUrl: results.queueUrl,
-    resultsDlqUrl: results.dlqUrl,
-  };
+  return claimsTableName;
 }
 
 async function createFifoQueueWithDlq(sqs: SQSClient, name: string, visibilityTimeout: string) {

@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
+import { basicAuthorization } from '../../lambdas/shared/auth/notation.ts';
+import { StaticCredentialAuthenticator } from '../../lambdas/shared/auth/static-credentials.ts';
+import { clientOptionsForDeadline } from '../../lambdas/shared/aws/client-options.ts';
+import { DynamoDbClaimStore } from '../../lambdas/shared/claims/dynamodb-claim-store.ts';
+import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../lib/local-stack/emulators.ts';
+import { startLocalApi, type RunningLocalApi } from '../../lib/local-stack/local-api.ts';
+import { emulatorClientConfig } from '../../lib/local-stack/local-stack.ts';
+import { createClaimsTable, createLocalResources, type LocalResources } from '../../lib/local-stack/resources.ts';
+import { newNotification, post } from '../support/notifications.ts';
+import { drainQueue, processIdsOf } from '../support/queues.ts';
+import { startFaultProxy, type FaultProxy } from '../support/tcp-fault-proxy.ts';
+
+/**
+ * The real intake handler, wired as in AWS, against dynalite and fauxqs. The intake's SQS client
+ * goes through a fault proxy so the queue can be made unreachable or slow on purpose.
+ */
+const RESPONSE_DEADLINE_MS = 1500;
+const AUTH = { authorization: basicAuthorization('unico', 'correct horse') };
+
+let dynamodbEmulator: RunningEmulator;
+let sqsEmulator: RunningEmulator;
+let sqsProxy: FaultProxy;
+let api: RunningLocalApi;
+let dynamodb: DynamoDBClient;
+let verifierSqs: SQSClient;
+let intakeSqs: SQSClient;
+let resources: LocalResources;
+let webhookUrl: string;
+
+beforeAll(async () => {
+  [dynamodbEmulator, sqsEmulator] = await Promise.all([startDynamoDbEmulator(), startSqsEmulator()]);
+  sqsProxy = await startFaultProxy(sqsEmulator.endpoint);
+  const clientOptions = clientOptionsForDeadline(RESPONSE_DEADLINE_MS);
+  dynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions });
+  verifierSqs = new SQSClient(emulatorClientConfig(sqsEmulator));
+  intakeSqs = new SQSClient({ ...emulatorClientConfig({ endpoint: sqsProxy.endpoint }), ...clientOptions });
+  resources = await createLocalResources(dynamodb, verifierSqs);
+
+  const handler = composeIntakeHandler({
+    dynamodb,
+    sqs: intakeSqs,
+    claimsTableName: resources.claimsTableName,
+    claimRetentionDays: 90,
+    intakeQueueUrl: resources.intakeQueueUrl,
+    authenticator: new StaticCredentialAuthenticator('basic', async () => [
+      { kind: 'basic', username: 'unico', password: 'correct horse' },
+    ]),
+    responseDeadlineMs: RESPONSE_DEADLINE_MS,
+    logger: new Logger({ serviceName: 'intake-test', logLevel: 'SILENT' }),
+  });
+  api = await startLocalApi(
+    [{ method: 'POST', path: '/webhooks/unico', functionName: 'intake', timeoutMs: 3000, handler }],
+    0,
+  );
+  webhookUrl = `${api.url}/webhooks/unico`;
+});
+
+afterAll(async () => {
+  await api?.stop();
+  for (const client of [dynamodb, verifierSqs, intakeSqs]) client?.destroy();
+  await sqsProxy?.stop();
+  await Promise.all([dynamodbEmulator?.stop(), sqsEmulator?.stop()]);
+});
+
+beforeEach(async () => {
+  sqsProxy.setMode('pass');
+  await drainQueue(verifierSqs, resources.intakeQueueUrl);
+});
+
+async function storedClaim(processId: string, state = 'PROCESS_STATE_FINISHED') {
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({
+      TableName: resources.claimsTableName,
+      Key: { processId: { S: processId }, state: { S: state } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+describe('intake against DynamoDB and SQS emulators', () => {
+  test('a first delivery is claimed and enqueued once; the same again is a duplicate', async () => {
+    const notification = newNotification({ lastEvent: 'EVENT_TYPE_SESSION_ENDED', lastEventDescription: 'expired' });
+
+    const first = await post(webhookUrl, notification, AUTH);
+    const again = await post(webhookUrl, notification, AUTH);
+
+    expect(first).toMatchObject({ status: 202, body: { status: 'accepted', processId: notification.processId } });
+    expect(again).toMatchObject({ status: 200, body: { status: 'duplicate', processId: notification.processId } });
+    const messages = await drainQueue(verifierSqs, resources.intakeQueueUrl);
+    expect(messages).toHaveLength(1);
+    expect(JSON.parse(messages[0]?.Body ?? '{}')).toMatchObject({ ...notification, detectedBy: 'webhook' });
+    expect(messages[0]?.MessageAttributes?.state?.StringValue).toBe('PROCESS_STATE_FINISHED');
+    expect((await storedClaim(notification.processId))?.status?.S).toBe('claimed');
+  });
+
+  test('50 concurrent copies of one new delivery: one 202, 49 duplicates, one message', async () => {
+    const notification = newNotification();
+
+    const answers = await Promise.all(Array.from({ length: 50 }, () => post(webhookUrl, notification, AUTH)));
+
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(49);
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('a crash between the claim and the enqueue does not lose the notification', async () => {
+    // Prepare: what a holder that died right after its claim leaves behind. Its sender got no
+    // answer, so its retry comes after the sender's timeout, that is after the lease.
+    const notification = newNotification();
+    const claims = new DynamoDbClaimStore({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
+    const crashedAt = Date.now() - RESPONSE_DEADLINE_MS - 1000;
+    await claims.claim(
+      {
+        notification,
+        detectedBy: 'webhook',
+        receivedAt: new Date(crashedAt).toISOString(),
+        leaseUntil: crashedAt + RESPONSE_DEADLINE_MS,
+      },
+      AbortSignal.timeout(1000),
+    );
+    expect(await drainQueue(verifierSqs, resources.intakeQueueUrl)).toHaveLength(0);
+
+    // Act: Unico redelivers.
+    const redelivery = await post(webhookUrl, notification, AUTH);
+    const copyAfterwards = await post(webhookUrl, notification, AUTH);
+
+    // Assess: the redelivery handed it to the queue, once.
+    expect(redelivery.status).toBe(200);
+    expect(copyAfterwards.status).toBe(200);
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('queue unreachable: 503 and nothing kept; the retry once it is back is accepted and enqueued once', async () => {
+    const notification = newNotification();
+    sqsProxy.setMode('refuse');
+
+    const duringOutage = await post(webhookUrl, notification, AUTH);
+
+    expect(duringOutage).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    expect(await storedClaim(notification.processId)).toBeUndefined();
+
+    sqsProxy.setMode('pass');
+    const retry = await post(webhookUrl, notification, AUTH);
+    const laterCopy = await post(webhookUrl, notification, AUTH);
+
+    expect(retry).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    expect(laterCopy.status).toBe(200);
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('queue slower than the deadline: 503 before the deadline; the retry is accepted once', async () => {
+    const notification = newNotification();
+    sqsProxy.setMode('stall');
+
+    const startedAt = performance.now();
+    const slow = await post(webhookUrl, notification, AUTH);
+    const elapsedMs = performance.now() - startedAt;
+
+    expect(slow).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    // The contract: the answer leaves before the deadline Unico waits for.
+    expect(elapsedMs).toBeLessThan(RESPONSE_DEADLINE_MS);
+
+    sqsProxy.setMode('pass');
+    const retry = await post(webhookUrl, notification, AUTH);
+
+    expect(retry.status).toBe(202);
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('claim store unreachable: 503, and a retry once it is back is accepted', async () => {
+    const notification = newNotification();
+    const port = Number(new URL(dynamodbEmulator.endpoint).port);
+    await dynamodbEmulator.stop();
+    try {
+      const duringOutage = await post(webhookUrl, notification, AUTH);
+      expect(duringOutage).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    } finally {
+      // dynalite keeps its tables in memory: a restarted one is empty, so recreate them.
+      dynamodbEmulator = await startDynamoDbEmulator(port);
+      await createClaimsTable(dynamodb, resources.claimsTableName);
+    }
+
+    const retry = await post(webhookUrl, notification, AUTH);
+
+    expect(retry.status).toBe(202);
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('wrong credentials: 401 and nothing stored or enqueued', async () => {
+    const notification = newNotification();
+
+    const wrong = await post(webhookUrl, notification, { authorization: basicAuthorization('unico', 'wrong') });
+    const missing = await post(webhookUrl, notification);
+
+    expect(wrong.status).toBe(401);
+    expect(missing.status).toBe(401);
+    expect(await storedClaim(notification.processId)).toBeUndefined();
+    expect(await drainQueue(verifierSqs, resources.intakeQueueUrl)).toHaveLength(0);
+  });
+});
+
