@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+/**
+ * unico-sim: delivers webhooks exactly as Unico IDCloud does, to rehearse and certify an endpoint.
+ *   unico-sim deliver --url URL --auth SPEC [--count N] [--concurrency C] ...
+ *   unico-sim check   --url URL --auth SPEC
+ * Run `unico-sim --help` for everything.
+ */
+import { main } from '../lib/unico-sim/cli.ts';
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stderrIsTty: process.stderr.isTTY === true,
+  env: process.env,
+});

@@ -1,0 +1,79 @@
+/**
+ * unico-sim's entry point as a function: arguments in, text out, exit code back. The bin file
+ * only wires it to the process; tests call it in-process with their own streams and clock.
+ */
+import { checkExitCode, formatCheckText, runCheck } from './check.ts';
+import { runDeliver } from './deliver.ts';
+import { UnicoSimError, UsageError } from './errors.ts';
+import { createFetchSender, monotonicClock, type Clock, type HttpSender } from './http-sender.ts';
+import { defaultNotificationSource, type NotificationSource } from './notifications.ts';
+import { parseCommandLine } from './options.ts';
+import { ProgressLine } from './progress.ts';
+import { realSleep, type Random, type Sleep } from './retry.ts';
+import { deliverExitCode, formatSummaryText } from './summary.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether stderr is a terminal (the progress line is drawn only then). */
+  readonly stderrIsTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** What tests may replace; the defaults are the real network, clock and randomness. */
+export interface CliDeps {
+  readonly send: HttpSender;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly random: Random;
+  readonly source: NotificationSource;
+  readonly readFile: ((path: string) => string) | undefined;
+}
+
+export function defaultCliDeps(): CliDeps {
+  return {
+    send: createFetchSender(monotonicClock),
+    clock: monotonicClock,
+    sleep: realSleep,
+    random: Math.random,
+    source: defaultNotificationSource,
+    readFile: undefined,
+  };
+}
+
+export async function main(argv: readonly string[], io: CliIo, overrides: Partial<CliDeps> = {}): Promise<number> {
+  const deps: CliDeps = { ...defaultCliDeps(), ...overrides };
+  try {
+    const command = parseCommandLine(argv, { env: io.env, ...(deps.readFile === undefined ? {} : { readFile: deps.readFile }) });
+    switch (command.kind) {
+      case 'help':
+        io.stdout(command.text);
+        return EXIT_OK;
+      case 'deliver': {
+        const progress = new ProgressLine(io.stderr, command.progress && io.stderrIsTty, deps.clock);
+        const summary = await runDeliver(command.config, { ...deps, progress });
+        io.stdout(command.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummaryText(summary));
+        return deliverExitCode(summary);
+      }
+      case 'check': {
+        const report = await runCheck(command.config, deps);
+        io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatCheckText(report));
+        return checkExitCode(report);
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`unico-sim: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof UnicoSimError) {
+      io.stderr(`unico-sim: ${error.message}\n`);
+      return EXIT_FAILED;
+    }
+    throw error;
+  }
+}

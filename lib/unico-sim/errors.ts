@@ -1,0 +1,21 @@
+/** Errors of the webhook simulator. Each carries what its caller needs to print one clear line. */
+
+export class UnicoSimError extends Error {
+  override readonly name: string = 'UnicoSimError';
+}
+
+/** A bad command line: printed as one line, exit code 2. */
+export class UsageError extends UnicoSimError {
+  override readonly name = 'UsageError';
+}
+
+/** The OAuth2 provider did not hand out a token. Never carries the client secret. */
+export class TokenError extends UnicoSimError {
+  override readonly name = 'TokenError';
+  readonly status: number | undefined;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}
