@@ -143,7 +143,7 @@ const KEYS = {
   oauth2JwksUri: {
     schema: urlText,
     fallback: undefined,
-    allowed: 'the https URL of the provider JWKS (default: discovered from the issuer)',
+    allowed: 'the https URL of the provider JWKS (default: <issuer>/.well-known/jwks.json)',
   },
   responseDeadlineSeconds: {
     schema: integerIn(1, 30),
