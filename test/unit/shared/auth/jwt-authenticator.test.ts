@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import { JwtAuthenticator, type OAuth2Settings } from '../../../../lambdas/shared/auth/jwt-authenticator.ts';
 import { DependencyUnavailableError, UnauthorizedError } from '../../../../lambdas/shared/errors.ts';
+import { refusal } from '../../../support/unit/refusal.ts';
 
 const ISSUER = 'https://idp.example.com/oauth2';
 const AUDIENCE = 'unico-webhooks';
@@ -52,15 +53,6 @@ async function token(
 }
 
 const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
-
-async function refusal(promise: Promise<unknown>): Promise<UnauthorizedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(UnauthorizedError);
-  return error as UnauthorizedError;
-}
 
 describe('JwtAuthenticator', () => {
   test('accepts a valid token', async () => {

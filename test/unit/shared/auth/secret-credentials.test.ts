@@ -71,6 +71,17 @@ function fakeProvider(answers: Array<() => unknown>) {
 
 const basicSecret = (password: string) => ({ username: 'unico', password });
 
+/** A basic-mode source over a fake provider, with the usual settings. */
+const basicSource = (provider: SecretsProvider, onStaleUse: (error: unknown) => void = () => undefined) =>
+  secretCredentialSource({
+    provider,
+    secretId: 's',
+    mode: 'basic',
+    defaultApiKeyHeader: 'Authorization',
+    maxAgeSeconds: 300,
+    onStaleUse,
+  });
+
 describe('secretCredentialSource', () => {
   test('reads through the provider on every call with the max age and the JSON transform', async () => {
     // Prepare
@@ -126,14 +137,7 @@ describe('secretCredentialSource', () => {
       },
     ]);
     const onStaleUse = jest.fn<(error: unknown) => void>();
-    const source = secretCredentialSource({
-      provider,
-      secretId: 's',
-      mode: 'basic',
-      defaultApiKeyHeader: 'Authorization',
-      maxAgeSeconds: 300,
-      onStaleUse,
-    });
+    const source = basicSource(provider, onStaleUse);
     await source();
 
     // Act
@@ -151,14 +155,7 @@ describe('secretCredentialSource', () => {
     // Prepare
     const { provider } = fakeProvider([() => basicSecret('good'), () => ({ username: 'unico' })]);
     const onStaleUse = jest.fn<(error: unknown) => void>();
-    const source = secretCredentialSource({
-      provider,
-      secretId: 's',
-      mode: 'basic',
-      defaultApiKeyHeader: 'Authorization',
-      maxAgeSeconds: 300,
-      onStaleUse,
-    });
+    const source = basicSource(provider, onStaleUse);
     await source();
 
     // Act
@@ -180,14 +177,7 @@ describe('secretCredentialSource', () => {
       },
     ]);
     const onStaleUse = jest.fn<(error: unknown) => void>();
-    const source = secretCredentialSource({
-      provider,
-      secretId: 's',
-      mode: 'basic',
-      defaultApiKeyHeader: 'Authorization',
-      maxAgeSeconds: 300,
-      onStaleUse,
-    });
+    const source = basicSource(provider, onStaleUse);
 
     // Act
     const result = source();
@@ -209,14 +199,7 @@ describe('secretCredentialSource', () => {
       },
       () => basicSecret('rotated'),
     ]);
-    const source = secretCredentialSource({
-      provider,
-      secretId: 's',
-      mode: 'basic',
-      defaultApiKeyHeader: 'Authorization',
-      maxAgeSeconds: 300,
-      onStaleUse: () => undefined,
-    });
+    const source = basicSource(provider);
     await source();
     await source();
 

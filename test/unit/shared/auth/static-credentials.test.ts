@@ -7,6 +7,7 @@ import {
   type StaticCredential,
 } from '../../../../lambdas/shared/auth/static-credentials.ts';
 import { DependencyUnavailableError, UnauthorizedError } from '../../../../lambdas/shared/errors.ts';
+import { refusal } from '../../../support/unit/refusal.ts';
 
 const fixed =
   (...credentials: StaticCredential[]): CredentialSource =>
@@ -14,15 +15,6 @@ const fixed =
     credentials;
 
 const unico: StaticCredential = { kind: 'basic', username: 'unico', password: 'pa:ss-w0rd' };
-
-async function refusal(promise: Promise<unknown>): Promise<UnauthorizedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(UnauthorizedError);
-  return error as UnauthorizedError;
-}
 
 describe('StaticCredentialAuthenticator in basic mode', () => {
   const authenticator = new StaticCredentialAuthenticator('basic', fixed(unico));
