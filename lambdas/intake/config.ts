@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OAuth2Settings } from '../shared/auth/jwt-authenticator.ts';
 import { DEFAULT_API_KEY_HEADER } from '../shared/auth/notation.ts';
 import { commaList, integerIn, readEnvironment } from '../shared/environment.ts';
 
@@ -42,29 +43,64 @@ const intakeEnvironment = z
     { when: () => true },
   );
 
-export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;
+/** The auth part of the configuration, one shape per mode: nothing optional that a mode needs. */
+export type IntakeAuthConfig =
+  | { readonly mode: 'none' }
+  | {
+      readonly mode: 'basic' | 'apikey';
+      readonly secretArn: string;
+      readonly secretMaxAgeSeconds: number;
+      readonly apiKeyHeader: string;
+    }
+  | { readonly mode: 'oauth2'; readonly oauth2: OAuth2Settings };
 
-export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env) {
+export interface IntakeConfig {
+  readonly claimsTableName: string;
+  readonly intakeQueueUrl: string;
+  readonly responseDeadlineMs: number;
+  readonly claimRetentionDays: number;
+  readonly auth: IntakeAuthConfig;
+}
+
+export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeConfig {
   const raw = readEnvironment(intakeEnvironment, env);
   return {
     claimsTableName: raw.CLAIMS_TABLE_NAME,
     intakeQueueUrl: raw.INTAKE_QUEUE_URL,
     responseDeadlineMs: raw.RESPONSE_DEADLINE_MS,
     claimRetentionDays: raw.CLAIM_RETENTION_DAYS,
-    auth: {
-      mode: raw.WEBHOOK_AUTH_MODE,
-      secretArn: raw.WEBHOOK_AUTH_SECRET_ARN,
-      secretMaxAgeSeconds: raw.WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS,
-      apiKeyHeader: raw.WEBHOOK_API_KEY_HEADER,
-      oauth2: raw.OAUTH2_ISSUER
-        ? {
-            issuer: raw.OAUTH2_ISSUER,
-            ...(raw.OAUTH2_JWKS_URI ? { jwksUri: raw.OAUTH2_JWKS_URI } : {}),
-            audiences: raw.OAUTH2_AUDIENCES,
-            clientIds: raw.OAUTH2_CLIENT_IDS,
-            requiredScopes: raw.OAUTH2_REQUIRED_SCOPES,
-          }
-        : undefined,
-    },
-  } as const;
+    auth: authConfig(raw),
+  };
+}
+
+/** The schema's cross-field check guarantees what each mode needs; this only narrows the types. */
+function authConfig(raw: z.output<typeof intakeEnvironment>): IntakeAuthConfig {
+  switch (raw.WEBHOOK_AUTH_MODE) {
+    case 'none':
+      return { mode: 'none' };
+    case 'basic':
+    case 'apikey':
+      return {
+        mode: raw.WEBHOOK_AUTH_MODE,
+        secretArn: required(raw.WEBHOOK_AUTH_SECRET_ARN),
+        secretMaxAgeSeconds: raw.WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS,
+        apiKeyHeader: raw.WEBHOOK_API_KEY_HEADER,
+      };
+    case 'oauth2':
+      return {
+        mode: 'oauth2',
+        oauth2: {
+          issuer: required(raw.OAUTH2_ISSUER),
+          ...(raw.OAUTH2_JWKS_URI ? { jwksUri: raw.OAUTH2_JWKS_URI } : {}),
+          audiences: raw.OAUTH2_AUDIENCES,
+          clientIds: raw.OAUTH2_CLIENT_IDS,
+          requiredScopes: raw.OAUTH2_REQUIRED_SCOPES,
+        },
+      };
+  }
+}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('configuration check let a required value through');
+  return value;
 }

@@ -27,7 +27,7 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
     case 'apikey': {
       const credentials = secretCredentialSource({
         provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient(clientOptions) }),
-        secretId: auth.secretArn ?? '',
+        secretId: auth.secretArn,
         mode: auth.mode,
         defaultApiKeyHeader: auth.apiKeyHeader,
         maxAgeSeconds: auth.secretMaxAgeSeconds,
@@ -44,7 +44,6 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
       return new StaticCredentialAuthenticator(auth.mode, credentials);
     }
     case 'oauth2':
-      if (auth.oauth2 === undefined) throw new Error('oauth2 settings missing');
       return new JwtAuthenticator(auth.oauth2, { keyFetchTimeoutMs: Math.floor(config.responseDeadlineMs / 3) });
   }
 }

@@ -38,7 +38,7 @@ export class DynamoDbClaimStore implements ClaimStore {
     this.#retentionSeconds = options.retentionDays * DAY_SECONDS;
   }
 
-  async claim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt> {
+  async claim(request: ClaimRequest, signal: AbortSignal, attemptsLeft = 1): Promise<ClaimAttempt> {
     const { notification } = request;
     const item: Record<string, AttributeValue> = {
       [partitionKey]: { S: notification.processId },
@@ -69,11 +69,10 @@ export class DynamoDbClaimStore implements ClaimStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = error.Item ?? (await this.#read(notification.processId, notification.state, signal));
-      if (existing === undefined) {
-        // Gone between the put and the read (released by its holder): the caller's retry will claim it.
-        throw new Error('claim vanished while being read', { cause: error });
-      }
-      return { outcome: 'exists', existing: toClaim(existing) };
+      if (existing !== undefined) return { outcome: 'exists', existing: toClaim(existing) };
+      // Released by its holder between our put and our read: the key is free again, claim it.
+      if (attemptsLeft > 0) return this.claim(request, signal, attemptsLeft - 1);
+      throw new Error('claim released and taken again repeatedly while being read', { cause: error });
     }
   }
 

@@ -56,9 +56,6 @@ describe('loadIntakeConfig', () => {
       claimRetentionDays: 30,
       auth: {
         mode: 'oauth2',
-        secretArn: undefined,
-        secretMaxAgeSeconds: 60,
-        apiKeyHeader: 'X-Api-Key',
         oauth2: {
           issuer: 'https://idp.example.com/oauth2',
           jwksUri: 'https://idp.example.com/oauth2/keys',
@@ -75,7 +72,12 @@ describe('loadIntakeConfig', () => {
     const config = loadIntakeConfig(basicEnv);
 
     // Assess
-    expect(config.auth).toEqual(expect.objectContaining({ mode: 'basic', secretArn: SECRET_ARN, oauth2: undefined }));
+    expect(config.auth).toEqual({
+      mode: 'basic',
+      secretArn: SECRET_ARN,
+      secretMaxAgeSeconds: 300,
+      apiKeyHeader: 'Authorization',
+    });
   });
 
   test('optional numbers fall back to defaults inside their allowed ranges', () => {
@@ -86,7 +88,7 @@ describe('loadIntakeConfig', () => {
     expect(config.responseDeadlineMs).toBeGreaterThanOrEqual(1000);
     expect(config.responseDeadlineMs).toBeLessThanOrEqual(60_000);
     expect(config.claimRetentionDays).toBeGreaterThanOrEqual(1);
-    expect(config.auth.secretMaxAgeSeconds).toBeGreaterThanOrEqual(0);
+    expect(config.auth.mode === 'basic' && config.auth.secretMaxAgeSeconds).toBeGreaterThanOrEqual(0);
   });
 
   test('parses comma lists, trimming blanks and dropping empty items', () => {
@@ -99,7 +101,7 @@ describe('loadIntakeConfig', () => {
     });
 
     // Assess
-    expect(config.auth.oauth2).toEqual(
+    expect(config.auth.mode === 'oauth2' && config.auth.oauth2).toEqual(
       expect.objectContaining({ audiences: ['a', 'b', 'c'], clientIds: ['one', 'two'], requiredScopes: [] }),
     );
   });
@@ -109,7 +111,7 @@ describe('loadIntakeConfig', () => {
     const config = loadIntakeConfig({ ...oauth2Env, OAUTH2_AUDIENCES: undefined, OAUTH2_CLIENT_IDS: 'unico-client' });
 
     // Assess
-    expect(config.auth.oauth2?.clientIds).toEqual(['unico-client']);
+    expect(config.auth.mode === 'oauth2' && config.auth.oauth2.clientIds).toEqual(['unico-client']);
   });
 
   test('refuses a missing table name', () => {

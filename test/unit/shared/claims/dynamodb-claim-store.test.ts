@@ -153,7 +153,20 @@ describe('DynamoDbClaimStore.claim', () => {
     });
   });
 
-  test('a claim gone between the put and the read is an error, not a success', async () => {
+  test('a claim released between the put and the read is claimed afresh', async () => {
+    // Prepare: the first put conflicts, the holder then releases, the second put succeeds.
+    dynamodb.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
+    dynamodb.on(GetItemCommand).resolves({});
+
+    // Act
+    const attempt = await store.claim(claimRequest(), signal);
+
+    // Assess
+    expect(attempt).toEqual({ outcome: 'claimed' });
+    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
+  });
+
+  test('a claim that keeps vanishing is an error, not a success', async () => {
     // Prepare
     dynamodb.on(PutItemCommand).rejects(conditionFailed());
     dynamodb.on(GetItemCommand).resolves({});
@@ -163,6 +176,7 @@ describe('DynamoDbClaimStore.claim', () => {
 
     // Assess
     await expect(result).rejects.toThrow();
+    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
   });
 
   test.each([
