@@ -1,0 +1,12 @@
+import { expect } from '@jest/globals';
+import { UnauthorizedError } from '../../../lambdas/shared/errors.ts';
+
+/** Awaits a promise expected to be refused with UnauthorizedError, and returns the error. */
+export async function refusal(promise: Promise<unknown>): Promise<UnauthorizedError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(UnauthorizedError);
+  return error as UnauthorizedError;
+}
