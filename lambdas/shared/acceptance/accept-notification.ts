@@ -126,7 +126,8 @@ export class NotificationAcceptor {
     try {
       await callDependency('intake queue', work, (signal) => this.#queue.enqueue(message, signal));
     } catch (error) {
-      await this.#release(request, { ...request.notification, leaseUntil: request.leaseUntil });
+      const { processId, state } = request.notification;
+      await this.#release(request, { processId, state, leaseUntil: request.leaseUntil });
       throw error;
     }
   }

@@ -2,15 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { InvalidJsonError, InvalidPayloadError, PayloadTooLargeError } from '../../../lambdas/shared/errors.ts';
 import { idempotencyKey, parseNotification } from '../../../lambdas/shared/notification.ts';
 import { bodyBuffer, notificationBody, PROCESS_ID } from '../../support/unit/intake-events.ts';
+import { thrownBy } from '../../support/unit/caught-errors.ts';
 
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to throw');
-}
 
 function issuesFor(body: unknown) {
   const error = thrownBy(() => parseNotification(bodyBuffer(body)));

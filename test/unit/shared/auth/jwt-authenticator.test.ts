@@ -11,7 +11,7 @@ import {
 } from 'jose';
 import { JwtAuthenticator, type OAuth2Settings } from '../../../../lambdas/shared/auth/jwt-authenticator.ts';
 import { DependencyUnavailableError, UnauthorizedError } from '../../../../lambdas/shared/errors.ts';
-import { refusal } from '../../../support/unit/refusal.ts';
+import { refusal } from '../../../support/unit/caught-errors.ts';
 
 const ISSUER = 'https://idp.example.com/oauth2';
 const AUDIENCE = 'unico-webhooks';

@@ -7,15 +7,8 @@ import {
   parseAuthSpec,
   type AuthSpec,
 } from '../../../../lambdas/shared/auth/notation.ts';
+import { thrownBy } from '../../../support/unit/caught-errors.ts';
 
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to throw');
-}
 
 describe('parseAuthSpec', () => {
   test.each([

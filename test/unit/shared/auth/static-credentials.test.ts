@@ -7,7 +7,7 @@ import {
   type StaticCredential,
 } from '../../../../lambdas/shared/auth/static-credentials.ts';
 import { DependencyUnavailableError, UnauthorizedError } from '../../../../lambdas/shared/errors.ts';
-import { refusal } from '../../../support/unit/refusal.ts';
+import { refusal } from '../../../support/unit/caught-errors.ts';
 
 const fixed =
   (...credentials: StaticCredential[]): CredentialSource =>

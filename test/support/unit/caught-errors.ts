@@ -10,3 +10,13 @@ export async function refusal(promise: Promise<unknown>): Promise<UnauthorizedEr
   expect(error).toBeInstanceOf(UnauthorizedError);
   return error as UnauthorizedError;
 }
+
+/** The error a synchronous action throws; fails the test when it throws nothing. */
+export function thrownBy(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the action to throw');
+}
