@@ -38,7 +38,13 @@ export class DynamoDbClaimStore implements ClaimStore {
     this.#retentionSeconds = options.retentionDays * DAY_SECONDS;
   }
 
-  async claim(request: ClaimRequest, signal: AbortSignal, attemptsLeft = 1): Promise<ClaimAttempt> {
+  async claim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt> {
+    // A second try only for a claim released by its holder between our put and our read.
+    return (await this.#tryClaim(request, signal)) ?? (await this.#tryClaim(request, signal)) ?? vanished();
+  }
+
+  /** One conditional put; undefined when the conflicting claim was gone by the time it was read. */
+  async #tryClaim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt | undefined> {
     const { notification } = request;
     const item: Record<string, AttributeValue> = {
       [partitionKey]: { S: notification.processId },
@@ -69,10 +75,7 @@ export class DynamoDbClaimStore implements ClaimStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = error.Item ?? (await this.#read(notification.processId, notification.state, signal));
-      if (existing !== undefined) return { outcome: 'exists', existing: toClaim(existing) };
-      // Released by its holder between our put and our read: the key is free again, claim it.
-      if (attemptsLeft > 0) return this.claim(request, signal, attemptsLeft - 1);
-      throw new Error('claim released and taken again repeatedly while being read', { cause: error });
+      return existing === undefined ? undefined : { outcome: 'exists', existing: toClaim(existing) };
     }
   }
 
@@ -131,6 +134,10 @@ export class DynamoDbClaimStore implements ClaimStore {
     );
     return result.Item;
   }
+}
+
+function vanished(): never {
+  throw new Error('claim released and taken again repeatedly while being read');
 }
 
 function keyOf(claim: Pick<Claim, 'processId' | 'state'>): Record<string, AttributeValue> {
