@@ -38,6 +38,7 @@ import {
 import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_API_KEY_HEADER } from '../lambdas/shared/auth/notation.ts';
 import { CLAIMS_TABLE } from '../lambdas/shared/claims/claims-table.ts';
+import { intakeFunctionTimeoutSeconds } from '../lambdas/intake/timeouts.ts';
 
 /** The project root: where package.json, package-lock.json and lambdas/ are. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -319,7 +320,7 @@ export class UnicoWebhookReceiver extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      timeout: Duration.seconds(Math.ceil(deadlineMs / 1000) + 1),
+      timeout: Duration.seconds(intakeFunctionTimeoutSeconds(deadlineMs)),
       role: this.intakeRole,
       logGroup: this.intakeLogGroup,
       environment: {

@@ -14,6 +14,7 @@ import { StaticCredentialAuthenticator } from '../shared/auth/static-credentials
 import { clientOptionsForDeadline } from '../shared/aws/client-options.ts';
 import { composeIntakeHandler } from './compose.ts';
 import { loadIntakeConfig, type IntakeConfig } from './config.ts';
+import { keyFetchTimeoutMs } from './timeouts.ts';
 
 const logger = new Logger({ serviceName: 'unico-webhook-intake' });
 const config = loadIntakeConfig();
@@ -44,7 +45,7 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
       return new StaticCredentialAuthenticator(auth.mode, credentials);
     }
     case 'oauth2':
-      return new JwtAuthenticator(auth.oauth2, { keyFetchTimeoutMs: Math.floor(config.responseDeadlineMs / 3) });
+      return new JwtAuthenticator(auth.oauth2, { keyFetchTimeoutMs: keyFetchTimeoutMs(config.responseDeadlineMs) });
   }
 }
 

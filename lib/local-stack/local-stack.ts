@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
+import { intakeFunctionTimeoutSeconds, keyFetchTimeoutMs } from '../../lambdas/intake/timeouts.ts';
 import { OpenAuthenticator, type Authenticator } from '../../lambdas/shared/auth/authenticator.ts';
 import { JwtAuthenticator } from '../../lambdas/shared/auth/jwt-authenticator.ts';
 import { formatAuthSpec, type AuthSpec } from '../../lambdas/shared/auth/notation.ts';
@@ -105,8 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
           method: 'POST',
           path: WEBHOOK_PATH,
           functionName: 'unico-webhook-intake',
-          // As in the CDK stack: the deadline plus a second, rounded up to whole seconds.
-          timeoutMs: (Math.ceil(options.responseDeadlineMs / 1000) + 1) * 1000,
+          timeoutMs: intakeFunctionTimeoutSeconds(options.responseDeadlineMs) * 1000,
           handler: intake,
         },
       ],
@@ -177,7 +177,7 @@ function localAuthenticator(
           clientIds: [oauth2.clientId],
           requiredScopes: [],
         },
-        { keyFetchTimeoutMs: Math.floor(responseDeadlineMs / 3) },
+        { keyFetchTimeoutMs: keyFetchTimeoutMs(responseDeadlineMs) },
       );
   }
 }
