@@ -29,8 +29,6 @@ export function composeIntakeHandler(wiring: IntakeWiring): IntakeHandler {
       retentionDays: wiring.claimRetentionDays,
     }),
     queue: new SqsIntakeQueue({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
-    logger: wiring.logger,
-    ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
   return createIntakeHandler({
     authenticator: wiring.authenticator,

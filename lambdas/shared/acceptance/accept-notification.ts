@@ -1,146 +1,100 @@
+import { randomUUID } from 'node:crypto';
 import type { Deadline } from '../deadline.ts';
-import { systemClock, type Clock } from '../deadline.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import type { Notification } from '../notification.ts';
-import type { Claim, ClaimStore, DetectionSource, IntakeMessage, IntakeQueue } from './ports.ts';
+import type { ClaimStore, DetectionSource, IntakeMessage, IntakeQueue } from './ports.ts';
 
 /**
  * How a notification was taken:
- * - `accepted`: this request claimed it and handed it to the intake queue;
- * - `duplicate`: it was claimed before (or is being handed over right now by a concurrent copy);
- * - `recovered`: it was claimed before but the claim's holder never confirmed the hand-over, so
- *   this request handed it over again. To the sender this is a duplicate too.
+ * - `accepted`: this request created the claim and its own send to the intake queue succeeded;
+ * - `resent`: a claim existed but was not confirmed yet, so this request sent the notification
+ *   again (the queue's deduplication absorbs the copy) and its send succeeded;
+ * - `duplicate`: the claim is confirmed by the intake queue's consumer: nothing to send.
+ * To the sender, `resent` and `duplicate` are both "seen before".
  */
-export type AcceptanceOutcome = 'accepted' | 'duplicate' | 'recovered';
+export type AcceptanceOutcome = 'accepted' | 'resent' | 'duplicate';
 
 export interface AcceptanceRequest {
   readonly notification: Notification;
   readonly detectedBy: DetectionSource;
   /** When the notification reached us (ISO 8601). */
   readonly receivedAt: string;
-  /**
-   * Epoch ms at which the sender stops waiting for this request (request start + its timeout).
-   * A claim is leased until then: a holder that has not handed over by then never will.
-   */
-  readonly leaseUntil: number;
   /** When the answer must be ready; dependency calls are cut short to meet it. */
   readonly deadline: Deadline;
-}
-
-/** The little of a logger this step needs (Powertools Logger fits). */
-export interface WarningLogger {
-  warn(message: string, attributes: { [key: string]: unknown }): void;
 }
 
 export interface NotificationAcceptorDependencies {
   readonly claims: ClaimStore;
   readonly queue: IntakeQueue;
-  readonly logger: WarningLogger;
-  readonly clock?: Clock;
-  /**
-   * Time kept back from claim + enqueue for giving a claim up when the enqueue fails, so that
-   * the release still fits before the deadline. @default 250
-   */
-  readonly releaseReserveMs?: number;
+  /** Makes the random value that marks a claim as this request's own. @default randomUUID */
+  readonly newClaimToken?: () => string;
 }
 
 /**
- * Claim, then enqueue: the two steps that make a notification durable, exactly once per
- * (processId, state), in two AWS requests on the happy path and one for a duplicate.
+ * Claim, then send: what makes a notification durable, in two AWS requests for a first delivery
+ * and one for a copy of a confirmed claim.
  *
- * The gap between the two steps, and why no notification is lost to it:
+ * The invariant: `accept` resolves (and the sender gets a 2xx) only when this request's own send
+ * to the intake queue succeeded, or when the claim is already confirmed by the queue's consumer,
+ * which confirms only what it read from the queue. No other path resolves. Nothing about timing
+ * (leases, the sender's timeout, clocks) is needed for it to hold:
  *
- * 1. The claim is a conditional put that creates the (processId, state) item only if none exists.
- *    It carries a lease that ends when the sender stops waiting for this request. Until the
- *    intake queue's consumer confirms the message, the claim stays `claimed`.
- * 2. The enqueue uses processId:state as the FIFO deduplication id, so sending the same key again
- *    within SQS's five-minute deduplication window adds no second message.
+ * - Any failure, hang or crash before the send succeeded leaves at most an unconfirmed claim and
+ *   gives the sender no 2xx, so it delivers again; the copy finds the unconfirmed claim and sends
+ *   again. However early or late that copy comes, and however many run at once, each answers 2xx
+ *   only after its own send succeeded.
+ * - A lost answer (the put or the send applied, the caller saw a timeout or a reset) is the same
+ *   case: the claim exists unconfirmed, or the message is on the queue already. Sending again is
+ *   harmless, because every send of one (processId, state) carries the same FIFO deduplication
+ *   id and SQS keeps one message per id within its five-minute deduplication window.
+ * - A copy that arrives after that window and before the consumer confirmed the claim adds a
+ *   second message; the consumer finds the claim confirmed by then and drops it.
  *
- * - Enqueue fails or times out: the claim is released before answering 503, so the sender's
- *   retry claims afresh. If even the release fails, the lease runs out and (3) applies.
- * - The process dies between the two steps (crash, hard timeout): the sender got no 2xx, so it
- *   retries; that retry arrives after the lease (the lease ends when the sender gave up), finds
- *   an unconfirmed claim whose lease is over, takes it over (a conditional update only one
- *   request can win) and enqueues. Had the dead holder in fact enqueued, deduplication drops the
- *   second send.
- * - A copy that arrives while another request holds a live lease answers `duplicate`: the holder
- *   either hands over, or fails and gets its own delivery retried by the sender.
- * 3. A copy that finds a `claimed` item whose lease is over hands it over again (`recovered`).
- *    That is the recovery path above, and is harmless when the earlier send did land.
+ * A claim is never released or taken over, so no step can hand the notification to nobody.
  */
 export class NotificationAcceptor {
   readonly #claims: ClaimStore;
   readonly #queue: IntakeQueue;
-  readonly #logger: WarningLogger;
-  readonly #clock: Clock;
-  readonly #releaseReserveMs: number;
+  readonly #newClaimToken: () => string;
 
   constructor(dependencies: NotificationAcceptorDependencies) {
     this.#claims = dependencies.claims;
     this.#queue = dependencies.queue;
-    this.#logger = dependencies.logger;
-    this.#clock = dependencies.clock ?? systemClock;
-    this.#releaseReserveMs = dependencies.releaseReserveMs ?? 250;
+    this.#newClaimToken = dependencies.newClaimToken ?? randomUUID;
   }
 
   async accept(request: AcceptanceRequest): Promise<AcceptanceOutcome> {
-    const work = request.deadline.shortenedBy(this.#releaseReserveMs);
-    const attempt = await callDependency('claim store', work, (signal) =>
+    const claimToken = this.#newClaimToken();
+    const attempt = await callDependency('claim store', request.deadline, (signal) =>
       this.#claims.claim(
         {
           notification: request.notification,
           detectedBy: request.detectedBy,
           receivedAt: request.receivedAt,
-          leaseUntil: request.leaseUntil,
+          claimToken,
         },
         signal,
       ),
     );
 
-    if (attempt.outcome === 'claimed') {
-      await this.#handOver(request, work);
+    if (attempt.outcome === 'created') {
+      await this.#send(request, { detectedBy: request.detectedBy, receivedAt: request.receivedAt });
       return 'accepted';
     }
-
-    const existing = attempt.existing;
-    if (existing.status === 'confirmed' || existing.leaseUntil > this.#clock()) {
-      return 'duplicate';
-    }
-    const tookOver = await callDependency('claim store', work, (signal) =>
-      this.#claims.takeOver(existing, request.leaseUntil, signal),
-    );
-    if (!tookOver) {
-      // Another copy won the take-over at the same moment and is handing it over now.
-      return 'duplicate';
-    }
-    await this.#handOver(request, work);
-    return 'recovered';
+    const { existing } = attempt;
+    if (existing.status === 'confirmed') return 'duplicate';
+    // The first detection is what the message says, whoever sends it.
+    await this.#send(request, { detectedBy: existing.detectedBy, receivedAt: existing.receivedAt });
+    // Our own put, whose answer was lost and whose SDK retry then found it: still the first.
+    return existing.claimToken === claimToken ? 'accepted' : 'resent';
   }
 
-  async #handOver(request: AcceptanceRequest, work: Deadline): Promise<void> {
-    const message: IntakeMessage = {
-      ...request.notification,
-      detectedBy: request.detectedBy,
-      receivedAt: request.receivedAt,
-    };
-    try {
-      await callDependency('intake queue', work, (signal) => this.#queue.enqueue(message, signal));
-    } catch (error) {
-      const { processId, state } = request.notification;
-      await this.#release(request, { processId, state, leaseUntil: request.leaseUntil });
-      throw error;
-    }
-  }
-
-  async #release(request: AcceptanceRequest, claim: Pick<Claim, 'processId' | 'state' | 'leaseUntil'>) {
-    try {
-      await request.deadline.run('claim release', (signal) => this.#claims.release(claim, signal));
-    } catch (error) {
-      // Not fatal: the lease runs out when the sender gives up, and its retry then takes over.
-      this.#logger.warn('claim release failed; the lease will expire instead', {
-        error: error instanceof Error ? error.name : String(error),
-      });
-    }
+  async #send(
+    request: AcceptanceRequest,
+    detection: { readonly detectedBy: DetectionSource; readonly receivedAt: string },
+  ): Promise<void> {
+    const message: IntakeMessage = { ...request.notification, ...detection };
+    await callDependency('intake queue', request.deadline, (signal) => this.#queue.enqueue(message, signal));
   }
 }
 

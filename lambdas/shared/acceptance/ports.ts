@@ -12,33 +12,35 @@ export type DetectionSource = 'webhook' | 'fallback';
 export interface Claim {
   readonly processId: string;
   readonly state: string;
-  /** `claimed` until the intake queue's consumer confirms it took the message over. */
+  /**
+   * `claimed` until the intake queue's consumer confirms that it took the message over; from then
+   * on the notification is known to be on its way and a copy needs no second send.
+   */
   readonly status: 'claimed' | 'confirmed';
-  /** Epoch ms until which the request holding the claim may still be handing it to the queue. */
-  readonly leaseUntil: number;
+  /** How and when the notification was first detected: a re-sent message repeats them. */
+  readonly detectedBy: DetectionSource;
+  readonly receivedAt: string;
+  /**
+   * A random value written by the request that created the claim. A request that finds its own
+   * token knows the put was its own (an answer lost on the way back and retried by the SDK).
+   */
+  readonly claimToken: string;
 }
 
 export type ClaimAttempt =
-  | { readonly outcome: 'claimed' }
+  | { readonly outcome: 'created' }
   | { readonly outcome: 'exists'; readonly existing: Claim };
 
 export interface ClaimRequest {
   readonly notification: Notification;
   readonly detectedBy: DetectionSource;
   readonly receivedAt: string;
-  readonly leaseUntil: number;
+  readonly claimToken: string;
 }
 
 export interface ClaimStore {
   /** Creates the claim unless one exists for (processId, state); then returns the existing one. */
   claim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt>;
-  /**
-   * Takes over a claim whose lease ran out before it was confirmed. Succeeds for one caller only
-   * (the one that still sees `previousLeaseUntil`); false when somebody else took it first.
-   */
-  takeOver(claim: Claim, leaseUntil: number, signal: AbortSignal): Promise<boolean>;
-  /** Gives up a claim this request holds, so that the sender's retry can claim it afresh. */
-  release(claim: Pick<Claim, 'processId' | 'state' | 'leaseUntil'>, signal: AbortSignal): Promise<void>;
 }
 
 /** What the intake queue carries: the notification plus when and how it was detected. */

@@ -1,9 +1,7 @@
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -24,8 +22,8 @@ export interface DynamoDbClaimStoreOptions {
  * Claims in DynamoDB: one item per (processId, state).
  *
  * The claim is a single conditional PutItem that returns the existing item when the condition
- * fails (ReturnValuesOnConditionCheckFailure), so a duplicate costs one request. Emulators that
- * do not return the old item get a consistent GetItem instead.
+ * fails (ReturnValuesOnConditionCheckFailure), so a copy costs one request. Emulators that do
+ * not return the old item get a consistent GetItem instead.
  */
 export class DynamoDbClaimStore implements ClaimStore {
   readonly #client: DynamoDBClient;
@@ -39,7 +37,7 @@ export class DynamoDbClaimStore implements ClaimStore {
   }
 
   async claim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt> {
-    // A second try only for a claim released by its holder between our put and our read.
+    // A second put only for a claim that expired (TTL) between the failed put and the read.
     return (await this.#tryClaim(request, signal)) ?? (await this.#tryClaim(request, signal)) ?? vanished();
   }
 
@@ -53,13 +51,12 @@ export class DynamoDbClaimStore implements ClaimStore {
       detectedBy: { S: request.detectedBy },
       receivedAt: { S: request.receivedAt },
       status: { S: 'claimed' },
-      leaseUntil: { N: String(request.leaseUntil) },
+      claimToken: { S: request.claimToken },
       [ttlAttribute]: { N: String(Math.floor(Date.parse(request.receivedAt) / 1000) + this.#retentionSeconds) },
     };
     if (notification.lastEvent !== undefined) item.lastEvent = { S: notification.lastEvent };
-    if (notification.lastEventDescription !== undefined) {
-      item.lastEventDescription = { S: notification.lastEventDescription };
-    }
+    // lastEventDescription is free text: it travels on the queue only. Kept here it would be data
+    // nobody reads back, and a lone surrogate in it is text DynamoDB cannot store.
     try {
       await this.#client.send(
         new PutItemCommand({
@@ -71,7 +68,7 @@ export class DynamoDbClaimStore implements ClaimStore {
         }),
         { abortSignal: signal },
       );
-      return { outcome: 'claimed' };
+      return { outcome: 'created' };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = error.Item ?? (await this.#read(notification.processId, notification.state, signal));
@@ -79,55 +76,11 @@ export class DynamoDbClaimStore implements ClaimStore {
     }
   }
 
-  async takeOver(claim: Claim, leaseUntil: number, signal: AbortSignal): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: keyOf(claim),
-          UpdateExpression: 'SET leaseUntil = :lease ADD takeOvers :one',
-          ConditionExpression: '#status = :claimed AND leaseUntil = :previousLease',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':lease': { N: String(leaseUntil) },
-            ':one': { N: '1' },
-            ':claimed': { S: 'claimed' },
-            ':previousLease': { N: String(claim.leaseUntil) },
-          },
-        }),
-        { abortSignal: signal },
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  async release(claim: Pick<Claim, 'processId' | 'state' | 'leaseUntil'>, signal: AbortSignal): Promise<void> {
-    try {
-      await this.#client.send(
-        new DeleteItemCommand({
-          TableName: this.#tableName,
-          Key: keyOf(claim),
-          // Only our own claim: a later holder's lease, or a confirmed claim, stays.
-          ConditionExpression: '#status = :claimed AND leaseUntil = :lease',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimed': { S: 'claimed' }, ':lease': { N: String(claim.leaseUntil) } },
-        }),
-        { abortSignal: signal },
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw error;
-    }
-  }
-
   async #read(processId: string, state: string, signal: AbortSignal) {
     const result = await this.#client.send(
       new GetItemCommand({
         TableName: this.#tableName,
-        Key: keyOf({ processId, state }),
+        Key: { [partitionKey]: { S: processId }, [sortKey]: { S: state } },
         ConsistentRead: true,
       }),
       { abortSignal: signal },
@@ -137,11 +90,7 @@ export class DynamoDbClaimStore implements ClaimStore {
 }
 
 function vanished(): never {
-  throw new Error('claim released and taken again repeatedly while being read');
-}
-
-function keyOf(claim: Pick<Claim, 'processId' | 'state'>): Record<string, AttributeValue> {
-  return { [partitionKey]: { S: claim.processId }, [sortKey]: { S: claim.state } };
+  throw new Error('claim expired again while being read');
 }
 
 function toClaim(item: Record<string, AttributeValue>): Claim {
@@ -150,6 +99,8 @@ function toClaim(item: Record<string, AttributeValue>): Claim {
     state: item[sortKey]?.S ?? '',
     // Anything but `claimed` was confirmed by the queue's consumer, whatever it wrote there.
     status: item.status?.S === 'claimed' ? 'claimed' : 'confirmed',
-    leaseUntil: Number(item.leaseUntil?.N ?? 0),
+    detectedBy: item.detectedBy?.S === 'fallback' ? 'fallback' : 'webhook',
+    receivedAt: item.receivedAt?.S ?? '',
+    claimToken: item.claimToken?.S ?? '',
   };
 }

@@ -1,11 +1,12 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { IntakeMessage, IntakeQueue } from '../acceptance/ports.ts';
 import { idempotencyKey } from '../notification.ts';
+import { toSqsMessageBody } from './sqs-message-body.ts';
 
 /**
  * The intake queue: SQS FIFO. MessageGroupId = processId keeps one process's states in order;
- * MessageDeduplicationId = processId:state makes a repeated hand-over (see accept-notification.ts)
- * add nothing within SQS's deduplication window.
+ * MessageDeduplicationId = processId:state makes a repeated send (see accept-notification.ts) add
+ * nothing within SQS's deduplication window. The body is JSON that SQS accepts for any text.
  */
 export class SqsIntakeQueue implements IntakeQueue {
   readonly #client: SQSClient;
@@ -20,7 +21,7 @@ export class SqsIntakeQueue implements IntakeQueue {
     await this.#client.send(
       new SendMessageCommand({
         QueueUrl: this.#queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: toSqsMessageBody(message),
         MessageGroupId: message.processId,
         MessageDeduplicationId: idempotencyKey(message),
         MessageAttributes: {

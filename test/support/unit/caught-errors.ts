@@ -20,3 +20,13 @@ export function thrownBy(action: () => unknown): unknown {
   }
   throw new Error('expected the action to throw');
 }
+
+/** The reason a promise is rejected with; fails the test when it resolves. */
+export async function caught(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value: unknown) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (reason: unknown) => reason,
+  );
+}

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { NotificationAcceptor, type AcceptanceRequest } from '../../../../lambdas/shared/acceptance/accept-notification.ts';
 import type {
   Claim,
@@ -11,23 +11,21 @@ import type {
 import { Deadline } from '../../../../lambdas/shared/deadline.ts';
 import { DependencyUnavailableError } from '../../../../lambdas/shared/errors.ts';
 import type { Notification } from '../../../../lambdas/shared/notification.ts';
+import { caught } from '../../../support/unit/caught-errors.ts';
 
-const NOW = 1_750_000_000_000;
-const clock = () => NOW;
-
-/** An in-memory claim store that records what it was asked and can be told to fail. */
+/** An in-memory claim store that records what it was asked and can be told to fail or hang. */
 class FakeClaimStore implements ClaimStore {
   readonly items = new Map<string, Claim>();
   readonly calls: string[] = [];
-  readonly released: Array<Pick<Claim, 'processId' | 'state' | 'leaseUntil'>> = [];
-  readonly tookOver: Array<{ claim: Claim; leaseUntil: number }> = [];
   claimRequests: ClaimRequest[] = [];
-  takeOverLost = false;
-  releaseFailure: Error | undefined;
+  failure: Error | undefined;
+  hang = false;
 
   async claim(request: ClaimRequest): Promise<ClaimAttempt> {
     this.calls.push('claim');
     this.claimRequests.push(request);
+    if (this.hang) return new Promise<ClaimAttempt>(() => undefined);
+    if (this.failure) throw this.failure;
     const key = `${request.notification.processId}:${request.notification.state}`;
     const existing = this.items.get(key);
     if (existing) return { outcome: 'exists', existing };
@@ -35,24 +33,11 @@ class FakeClaimStore implements ClaimStore {
       processId: request.notification.processId,
       state: request.notification.state,
       status: 'claimed',
-      leaseUntil: request.leaseUntil,
+      detectedBy: request.detectedBy,
+      receivedAt: request.receivedAt,
+      claimToken: request.claimToken,
     });
-    return { outcome: 'claimed' };
-  }
-
-  async takeOver(claim: Claim, leaseUntil: number): Promise<boolean> {
-    this.calls.push('takeOver');
-    this.tookOver.push({ claim, leaseUntil });
-    if (this.takeOverLost) return false;
-    this.items.set(`${claim.processId}:${claim.state}`, { ...claim, leaseUntil });
-    return true;
-  }
-
-  async release(claim: Pick<Claim, 'processId' | 'state' | 'leaseUntil'>): Promise<void> {
-    this.calls.push('release');
-    this.released.push(claim);
-    if (this.releaseFailure) throw this.releaseFailure;
-    this.items.delete(`${claim.processId}:${claim.state}`);
+    return { outcome: 'created' };
   }
 
   seed(claim: Claim): void {
@@ -91,27 +76,37 @@ function request(overrides: Partial<AcceptanceRequest> = {}): AcceptanceRequest 
     notification,
     detectedBy: 'webhook',
     receivedAt: '2025-06-15T12:00:00.000Z',
-    leaseUntil: NOW + 5000,
     deadline: Deadline.after(4000),
     ...overrides,
   };
 }
 
+/** A claim another request created: same key, its own token and first detection. */
+function earlierClaim(status: Claim['status']): Claim {
+  return {
+    processId: notification.processId,
+    state: notification.state,
+    status,
+    detectedBy: 'fallback',
+    receivedAt: '2025-06-15T11:59:00.000Z',
+    claimToken: 'token-of-an-earlier-request',
+  };
+}
+
 let claims: FakeClaimStore;
 let queue: FakeIntakeQueue;
-type Warn = (message: string, attributes: { [key: string]: unknown }) => void;
-let warn: ReturnType<typeof jest.fn<Warn>>;
 let acceptor: NotificationAcceptor;
+let tokens: number;
 
 beforeEach(() => {
   claims = new FakeClaimStore();
   queue = new FakeIntakeQueue(claims.calls);
-  warn = jest.fn<Warn>();
-  acceptor = new NotificationAcceptor({ claims, queue, logger: { warn }, clock });
+  tokens = 0;
+  acceptor = new NotificationAcceptor({ claims, queue, newClaimToken: () => `token-${++tokens}` });
 });
 
 describe('NotificationAcceptor', () => {
-  test('a new notification is claimed, then enqueued with how and when it was detected', async () => {
+  test('a new notification is claimed with a fresh token, then sent with how and when it was detected', async () => {
     // Act
     const outcome = await acceptor.accept(request({ detectedBy: 'fallback' }));
 
@@ -119,16 +114,25 @@ describe('NotificationAcceptor', () => {
     expect(outcome).toBe('accepted');
     expect(claims.calls).toEqual(['claim', 'enqueue']);
     expect(claims.claimRequests).toEqual([
-      { notification, detectedBy: 'fallback', receivedAt: '2025-06-15T12:00:00.000Z', leaseUntil: NOW + 5000 },
+      { notification, detectedBy: 'fallback', receivedAt: '2025-06-15T12:00:00.000Z', claimToken: 'token-1' },
     ]);
     expect(queue.messages).toEqual([
       { ...notification, detectedBy: 'fallback', receivedAt: '2025-06-15T12:00:00.000Z' },
     ]);
   });
 
-  test('a confirmed claim is a duplicate and nothing is enqueued', async () => {
+  test('each request claims with a token of its own', async () => {
+    // Act
+    await acceptor.accept(request());
+    await acceptor.accept(request());
+
+    // Assess
+    expect(claims.claimRequests.map((claim) => claim.claimToken)).toEqual(['token-1', 'token-2']);
+  });
+
+  test('a confirmed claim is a duplicate after one request, and nothing is sent', async () => {
     // Prepare
-    claims.seed({ processId: notification.processId, state: notification.state, status: 'confirmed', leaseUntil: NOW - 60_000 });
+    claims.seed(earlierClaim('confirmed'));
 
     // Act
     const outcome = await acceptor.accept(request());
@@ -136,71 +140,27 @@ describe('NotificationAcceptor', () => {
     // Assess
     expect(outcome).toBe('duplicate');
     expect(claims.calls).toEqual(['claim']);
-  });
-
-  test('an unconfirmed claim whose lease is still live is a duplicate: its holder is handing it over', async () => {
-    // Prepare
-    claims.seed({ processId: notification.processId, state: notification.state, status: 'claimed', leaseUntil: NOW + 1 });
-
-    // Act
-    const outcome = await acceptor.accept(request());
-
-    // Assess
-    expect(outcome).toBe('duplicate');
-    expect(claims.calls).toEqual(['claim']);
-  });
-
-  test('an unconfirmed claim whose lease is over is taken over and enqueued again', async () => {
-    // Prepare
-    const stale: Claim = { processId: notification.processId, state: notification.state, status: 'claimed', leaseUntil: NOW };
-    claims.seed(stale);
-
-    // Act
-    const outcome = await acceptor.accept(request());
-
-    // Assess
-    expect(outcome).toBe('recovered');
-    expect(claims.calls).toEqual(['claim', 'takeOver', 'enqueue']);
-    expect(claims.tookOver).toEqual([{ claim: stale, leaseUntil: NOW + 5000 }]);
-    expect(queue.messages).toHaveLength(1);
-  });
-
-  test('a take-over lost to a concurrent copy is a duplicate and enqueues nothing', async () => {
-    // Prepare
-    claims.seed({ processId: notification.processId, state: notification.state, status: 'claimed', leaseUntil: NOW - 1 });
-    claims.takeOverLost = true;
-
-    // Act
-    const outcome = await acceptor.accept(request());
-
-    // Assess
-    expect(outcome).toBe('duplicate');
-    expect(claims.calls).toEqual(['claim', 'takeOver']);
     expect(queue.messages).toEqual([]);
   });
 
-  test('an enqueue failure releases this request\'s claim and reports the queue unavailable', async () => {
+  test('an unconfirmed claim of another request is sent again, as first detected, and answered as seen before', async () => {
     // Prepare
-    queue.failure = new Error('SQS 500');
+    claims.seed(earlierClaim('claimed'));
 
     // Act
-    const error = await acceptor.accept(request()).catch((reason: unknown) => reason);
+    const outcome = await acceptor.accept(request());
 
     // Assess
-    expect(error).toBeInstanceOf(DependencyUnavailableError);
-    expect((error as DependencyUnavailableError).dependency).toBe('intake queue');
-    expect(claims.calls).toEqual(['claim', 'enqueue', 'release']);
-    expect(claims.released).toEqual([
-      expect.objectContaining({ processId: notification.processId, state: notification.state, leaseUntil: NOW + 5000 }),
+    expect(outcome).toBe('resent');
+    expect(claims.calls).toEqual(['claim', 'enqueue']);
+    expect(queue.messages).toEqual([
+      { ...notification, detectedBy: 'fallback', receivedAt: '2025-06-15T11:59:00.000Z' },
     ]);
-    expect(claims.items.size).toBe(0);
   });
 
-  test('after a released failure, the sender\'s retry claims afresh and is accepted', async () => {
+  test('finding its own token (the put applied, its answer lost, the SDK retried) is still the first acceptance', async () => {
     // Prepare
-    queue.failure = new Error('SQS 500');
-    await acceptor.accept(request()).catch(() => undefined);
-    queue.failure = undefined;
+    claims.seed({ ...earlierClaim('claimed'), claimToken: 'token-1' });
 
     // Act
     const outcome = await acceptor.accept(request());
@@ -210,41 +170,53 @@ describe('NotificationAcceptor', () => {
     expect(queue.messages).toHaveLength(1);
   });
 
-  test('an enqueue failure after a take-over releases the lease this request took', async () => {
+  test('a send that fails after a new claim reports the queue unavailable and keeps the claim', async () => {
     // Prepare
-    claims.seed({ processId: notification.processId, state: notification.state, status: 'claimed', leaseUntil: NOW - 10 });
     queue.failure = new Error('SQS 500');
 
     // Act
-    const result = acceptor.accept(request({ leaseUntil: NOW + 7000 }));
-
-    // Assess
-    await expect(result).rejects.toBeInstanceOf(DependencyUnavailableError);
-    expect(claims.released).toEqual([expect.objectContaining({ leaseUntil: NOW + 7000 })]);
-  });
-
-  test('a failed release is logged as a warning and the enqueue failure is still reported', async () => {
-    // Prepare
-    queue.failure = new Error('SQS 500');
-    claims.releaseFailure = new Error('DynamoDB 500');
-
-    // Act
-    const error = await acceptor.accept(request()).catch((reason: unknown) => reason);
+    const error = await caught(acceptor.accept(request()));
 
     // Assess
     expect(error).toBeInstanceOf(DependencyUnavailableError);
     expect((error as DependencyUnavailableError).dependency).toBe('intake queue');
-    expect(warn).toHaveBeenCalledTimes(1);
+    expect(claims.calls).toEqual(['claim', 'enqueue']);
+    expect([...claims.items.values()].map((claim) => claim.status)).toEqual(['claimed']);
   });
 
-  test('a claim store failure is reported as unavailable and nothing is enqueued', async () => {
+  test('a send that fails for an unconfirmed claim is never answered as a duplicate', async () => {
     // Prepare
-    claims.claim = async () => {
-      throw new Error('DynamoDB 500');
-    };
+    claims.seed(earlierClaim('claimed'));
+    queue.failure = new Error('SQS 500');
 
     // Act
-    const error = await acceptor.accept(request()).catch((reason: unknown) => reason);
+    const error = await caught(acceptor.accept(request()));
+
+    // Assess
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as DependencyUnavailableError).dependency).toBe('intake queue');
+  });
+
+  test('after a failed send, the sender\'s retry sends again and is answered as seen before', async () => {
+    // Prepare
+    queue.failure = new Error('SQS 500');
+    await caught(acceptor.accept(request()));
+    queue.failure = undefined;
+
+    // Act
+    const outcome = await acceptor.accept(request());
+
+    // Assess
+    expect(outcome).toBe('resent');
+    expect(queue.messages).toEqual([{ ...notification, detectedBy: 'webhook', receivedAt: '2025-06-15T12:00:00.000Z' }]);
+  });
+
+  test('a claim store failure is reported as unavailable and nothing is sent', async () => {
+    // Prepare
+    claims.failure = new Error('DynamoDB 500');
+
+    // Act
+    const error = await caught(acceptor.accept(request()));
 
     // Assess
     expect(error).toBeInstanceOf(DependencyUnavailableError);
@@ -252,19 +224,32 @@ describe('NotificationAcceptor', () => {
     expect(queue.messages).toEqual([]);
   });
 
-  test('a queue that never answers is given up in time to answer before the deadline', async () => {
+  test('a queue that never answers is given up before the deadline', async () => {
     // Prepare
     queue.hang = true;
-    const quick = new NotificationAcceptor({ claims, queue, logger: { warn }, clock, releaseReserveMs: 30 });
     const deadline = Deadline.after(60);
 
     // Act
-    const error = await quick.accept(request({ deadline })).catch((reason: unknown) => reason);
+    const error = await caught(acceptor.accept(request({ deadline })));
     const answeredAt = Date.now();
 
     // Assess
     expect(error).toBeInstanceOf(DependencyUnavailableError);
-    expect(answeredAt).toBeLessThanOrEqual(deadline.expiresAt);
-    expect(claims.calls).toEqual(['claim', 'enqueue', 'release']);
+    expect(answeredAt).toBeLessThanOrEqual(deadline.expiresAt + 20);
+    expect(claims.calls).toEqual(['claim', 'enqueue']);
+  });
+
+  test('a claim store that never answers is given up before the deadline, and nothing is sent', async () => {
+    // Prepare
+    claims.hang = true;
+    const deadline = Deadline.after(60);
+
+    // Act
+    const error = await caught(acceptor.accept(request({ deadline })));
+
+    // Assess
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as DependencyUnavailableError).dependency).toBe('claim store');
+    expect(claims.calls).toEqual(['claim']);
   });
 });

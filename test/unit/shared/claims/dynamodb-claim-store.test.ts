@@ -1,16 +1,14 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { Claim, ClaimRequest } from '../../../../lambdas/shared/acceptance/ports.ts';
+import type { ClaimRequest } from '../../../../lambdas/shared/acceptance/ports.ts';
 import { DynamoDbClaimStore } from '../../../../lambdas/shared/claims/dynamodb-claim-store.ts';
 
 const TABLE = 'claims';
@@ -18,7 +16,7 @@ const PROCESS_ID = '3f2a6c1e-8b4d-4e2f-9a1b-7c6d5e4f3a2b';
 const STATE = 'PROCESS_STATE_FINISHED';
 const RECEIVED_AT = '2025-06-15T12:00:00.500Z';
 const RECEIVED_AT_SECONDS = Date.parse('2025-06-15T12:00:00Z') / 1000;
-const LEASE = 1_750_000_005_000;
+const TOKEN = '6f0c1f5e-claim-token';
 
 const claimRequest = (overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
   notification: {
@@ -30,15 +28,31 @@ const claimRequest = (overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
   },
   detectedBy: 'webhook',
   receivedAt: RECEIVED_AT,
-  leaseUntil: LEASE,
+  claimToken: TOKEN,
   ...overrides,
 });
 
 const key = { processId: { S: PROCESS_ID }, state: { S: STATE } };
 
-function storedItem(status: string, leaseUntil: number): Record<string, AttributeValue> {
-  return { ...key, status: { S: status }, leaseUntil: { N: String(leaseUntil) }, flow: { S: 'idlive' } };
+function storedItem(status: string, claimToken = 'token-of-an-earlier-request'): Record<string, AttributeValue> {
+  return {
+    ...key,
+    status: { S: status },
+    flow: { S: 'idlive' },
+    detectedBy: { S: 'fallback' },
+    receivedAt: { S: '2025-06-15T11:00:00.000Z' },
+    claimToken: { S: claimToken },
+  };
 }
+
+const storedClaim = (status: 'claimed' | 'confirmed', claimToken = 'token-of-an-earlier-request') => ({
+  processId: PROCESS_ID,
+  state: STATE,
+  status,
+  detectedBy: 'fallback',
+  receivedAt: '2025-06-15T11:00:00.000Z',
+  claimToken,
+});
 
 const conditionFailed = (item?: Record<string, AttributeValue>) =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(item ? { Item: item } : {}) });
@@ -62,7 +76,7 @@ describe('DynamoDbClaimStore.claim', () => {
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
-    expect(attempt).toEqual({ outcome: 'claimed' });
+    expect(attempt).toEqual({ outcome: 'created' });
     expect(dynamodb.calls()).toHaveLength(1);
     expect(dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
@@ -71,11 +85,10 @@ describe('DynamoDbClaimStore.claim', () => {
         state: { S: STATE },
         flow: { S: 'idlive' },
         lastEvent: { S: 'EVENT_TYPE_FINISHED' },
-        lastEventDescription: { S: 'done' },
         detectedBy: { S: 'webhook' },
         receivedAt: { S: RECEIVED_AT },
         status: { S: 'claimed' },
-        leaseUntil: { N: String(LEASE) },
+        claimToken: { S: TOKEN },
         expiresAt: { N: String(RECEIVED_AT_SECONDS + 90 * 24 * 60 * 60) },
       },
       ConditionExpression: 'attribute_not_exists(#pk)',
@@ -119,32 +132,26 @@ describe('DynamoDbClaimStore.claim', () => {
 
   test('a conflict that carries the old item answers "exists" without reading again', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem('confirmed', LEASE - 1000)));
+    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem('confirmed')));
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
-    expect(attempt).toEqual({
-      outcome: 'exists',
-      existing: { processId: PROCESS_ID, state: STATE, status: 'confirmed', leaseUntil: LEASE - 1000 },
-    });
+    expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim('confirmed') });
     expect(dynamodb.calls()).toHaveLength(1);
   });
 
   test('a conflict without the old item (emulators) reads it with a consistent GetItem', async () => {
     // Prepare
     dynamodb.on(PutItemCommand).rejects(conditionFailed());
-    dynamodb.on(GetItemCommand).resolves({ Item: storedItem('claimed', LEASE - 2000) });
+    dynamodb.on(GetItemCommand).resolves({ Item: storedItem('claimed', TOKEN) });
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
-    expect(attempt).toEqual({
-      outcome: 'exists',
-      existing: { processId: PROCESS_ID, state: STATE, status: 'claimed', leaseUntil: LEASE - 2000 },
-    });
+    expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim('claimed', TOKEN) });
     expect(dynamodb).toHaveReceivedCommandTimes(GetItemCommand, 1);
     expect(dynamodb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
@@ -153,8 +160,8 @@ describe('DynamoDbClaimStore.claim', () => {
     });
   });
 
-  test('a claim released between the put and the read is claimed afresh', async () => {
-    // Prepare: the first put conflicts, the holder then releases, the second put succeeds.
+  test('a claim that expired between the put and the read is claimed afresh', async () => {
+    // Prepare: the first put conflicts, the claim then expires (TTL), the second put succeeds.
     dynamodb.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
     dynamodb.on(GetItemCommand).resolves({});
 
@@ -162,7 +169,7 @@ describe('DynamoDbClaimStore.claim', () => {
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
-    expect(attempt).toEqual({ outcome: 'claimed' });
+    expect(attempt).toEqual({ outcome: 'created' });
     expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
   });
 
@@ -185,7 +192,7 @@ describe('DynamoDbClaimStore.claim', () => {
     ['processed', 'confirmed'],
   ] as const)('a stored status %s reads as %s', async (stored, expected) => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem(stored, LEASE)));
+    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem(stored)));
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
@@ -219,97 +226,3 @@ describe('DynamoDbClaimStore.claim', () => {
   });
 });
 
-describe('DynamoDbClaimStore.takeOver', () => {
-  const stale: Claim = { processId: PROCESS_ID, state: STATE, status: 'claimed', leaseUntil: LEASE - 10_000 };
-
-  test('moves the lease only if the claim is still unconfirmed with the lease it saw', async () => {
-    // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({});
-
-    // Act
-    const tookOver = await store.takeOver(stale, LEASE, signal);
-
-    // Assess
-    expect(tookOver).toBe(true);
-    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
-      TableName: TABLE,
-      Key: key,
-      UpdateExpression: 'SET leaseUntil = :lease ADD takeOvers :one',
-      ConditionExpression: '#status = :claimed AND leaseUntil = :previousLease',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':lease': { N: String(LEASE) },
-        ':one': { N: '1' },
-        ':claimed': { S: 'claimed' },
-        ':previousLease': { N: String(LEASE - 10_000) },
-      },
-    });
-  });
-
-  test('answers false when another request took it first', async () => {
-    // Prepare
-    dynamodb.on(UpdateItemCommand).rejects(conditionFailed());
-
-    // Act
-    const tookOver = await store.takeOver(stale, LEASE, signal);
-
-    // Assess
-    expect(tookOver).toBe(false);
-  });
-
-  test('passes on other errors', async () => {
-    // Prepare
-    const failure = new Error('InternalServerError');
-    dynamodb.on(UpdateItemCommand).rejects(failure);
-
-    // Act
-    const result = store.takeOver(stale, LEASE, signal);
-
-    // Assess
-    await expect(result).rejects.toBe(failure);
-  });
-});
-
-describe('DynamoDbClaimStore.release', () => {
-  const held = { processId: PROCESS_ID, state: STATE, leaseUntil: LEASE };
-
-  test('deletes the claim only while it is still this request\'s unconfirmed lease', async () => {
-    // Prepare
-    dynamodb.on(DeleteItemCommand).resolves({});
-
-    // Act
-    await store.release(held, signal);
-
-    // Assess
-    expect(dynamodb.commandCalls(DeleteItemCommand)[0]?.args[0].input).toEqual({
-      TableName: TABLE,
-      Key: key,
-      ConditionExpression: '#status = :claimed AND leaseUntil = :lease',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':claimed': { S: 'claimed' }, ':lease': { N: String(LEASE) } },
-    });
-  });
-
-  test('a claim already confirmed or taken over is left alone without an error', async () => {
-    // Prepare
-    dynamodb.on(DeleteItemCommand).rejects(conditionFailed());
-
-    // Act
-    const result = store.release(held, signal);
-
-    // Assess
-    await expect(result).resolves.toBeUndefined();
-  });
-
-  test('passes on other errors', async () => {
-    // Prepare
-    const failure = new Error('InternalServerError');
-    dynamodb.on(DeleteItemCommand).rejects(failure);
-
-    // Act
-    const result = store.release(held, signal);
-
-    // Assess
-    await expect(result).rejects.toBe(failure);
-  });
-});
