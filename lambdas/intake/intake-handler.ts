@@ -5,7 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { NotificationAcceptor } from '../shared/acceptance/accept-notification.ts';
 import type { Authenticator } from '../shared/auth/authenticator.ts';
 import { Deadline, systemClock, type Clock } from '../shared/deadline.ts';
-import { UnauthorizedError } from '../shared/errors.ts';
+import { failureKind } from '../shared/aws/failure-kind.ts';
+import { DeadlineExceededError, DependencyUnavailableError, UnauthorizedError } from '../shared/errors.ts';
 import { parseNotification } from '../shared/notification.ts';
 import { acceptedResponse, duplicateResponse, errorResponse } from './http-responses.ts';
 import { requestBody } from './request-body.ts';
@@ -37,8 +38,7 @@ export function createIntakeHandler(dependencies: IntakeHandlerDependencies): In
     // API Gateway's request id ties our log lines to its access log line for the same delivery.
     logger.setCorrelationId(event.requestContext?.requestId);
     const startedAt = requestStart(event, clock);
-    const senderGivesUpAt = startedAt + responseDeadlineMs;
-    const deadline = new Deadline(senderGivesUpAt - marginMs, clock);
+    const deadline = new Deadline(startedAt + responseDeadlineMs - marginMs, clock);
 
     await deadline.run('authentication', () => authenticator.authenticate(event.headers ?? {}));
     const notification = parseNotification(requestBody(event));
@@ -48,7 +48,6 @@ export function createIntakeHandler(dependencies: IntakeHandlerDependencies): In
       notification,
       detectedBy: 'webhook',
       receivedAt: new Date(startedAt).toISOString(),
-      leaseUntil: senderGivesUpAt,
       deadline,
     });
     logger.info(`notification ${outcome}`, {
@@ -69,20 +68,45 @@ export function createIntakeHandler(dependencies: IntakeHandlerDependencies): In
 function errorsAsResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   return {
     onError: async (request) => {
-      const { response, serverSide } = errorResponse(request.error);
-      if (serverSide) {
-        logger.error('delivery not taken', { status: response.statusCode, error: request.error });
+      const { error } = request;
+      const { response, serverSide } = errorResponse(error);
+      if (error instanceof DependencyUnavailableError || error instanceof DeadlineExceededError) {
+        logDependencyFailure(logger, response.statusCode, error);
+      } else if (serverSide) {
+        logger.error('delivery not taken', { status: response.statusCode, error });
       } else {
-        const reason = request.error instanceof UnauthorizedError ? request.error.reason : undefined;
+        const reason = error instanceof UnauthorizedError ? error.reason : undefined;
         logger.warn('delivery refused', {
           status: response.statusCode,
-          error: request.error?.name,
+          error: error?.name,
           ...(reason ? { reason } : {}),
         });
       }
       request.response = response;
     },
   };
+}
+
+/**
+ * A dependency that failed is logged with a stable `dependencyFailure` field: `permanent` (a
+ * person must act: access denied, a missing table or queue, refused contents) at ERROR, which the
+ * stack's metric filter and alarm match; `transient` (throttling, timeouts, 5xx) at WARN, since
+ * the sender's retry heals it.
+ */
+function logDependencyFailure(
+  logger: Logger,
+  status: number | undefined,
+  error: DependencyUnavailableError | DeadlineExceededError,
+): void {
+  const kind = failureKind(error);
+  const attributes = {
+    status,
+    dependency: error instanceof DependencyUnavailableError ? error.dependency : error.operation,
+    dependencyFailure: kind,
+    error,
+  };
+  if (kind === 'permanent') logger.error('delivery not taken: a dependency refused it', attributes);
+  else logger.warn('delivery not taken: a dependency is unavailable', attributes);
 }
 
 /**

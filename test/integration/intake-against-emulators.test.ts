@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
 import { basicAuthorization } from '../../lambdas/shared/auth/notation.ts';
@@ -16,8 +16,10 @@ import { drainQueue, processIdsOf } from '../support/queues.ts';
 import { startFaultProxy, type FaultProxy } from '../support/tcp-fault-proxy.ts';
 
 /**
- * The real intake handler, wired as in AWS, against dynalite and fauxqs. The intake's SQS client
- * goes through a fault proxy so the queue can be made unreachable or slow on purpose.
+ * The real intake handler, wired as in AWS, against dynalite and fauxqs. The intake's DynamoDB
+ * and SQS clients go through fault proxies, so that either service can be made unreachable or
+ * slow, or lose an answer after applying the request, on purpose. The test's own clients talk to
+ * the emulators directly.
  */
 const RESPONSE_DEADLINE_MS = 1500;
 const AUTH = { authorization: basicAuthorization('unico', 'correct horse') };
@@ -25,8 +27,10 @@ const AUTH = { authorization: basicAuthorization('unico', 'correct horse') };
 let dynamodbEmulator: RunningEmulator;
 let sqsEmulator: RunningEmulator;
 let sqsProxy: FaultProxy;
+let dynamodbProxy: FaultProxy;
 let api: RunningLocalApi;
 let dynamodb: DynamoDBClient;
+let intakeDynamodb: DynamoDBClient;
 let verifierSqs: SQSClient;
 let intakeSqs: SQSClient;
 let resources: LocalResources;
@@ -34,15 +38,19 @@ let webhookUrl: string;
 
 beforeAll(async () => {
   [dynamodbEmulator, sqsEmulator] = await Promise.all([startDynamoDbEmulator(), startSqsEmulator()]);
-  sqsProxy = await startFaultProxy(sqsEmulator.endpoint);
+  [sqsProxy, dynamodbProxy] = await Promise.all([
+    startFaultProxy(sqsEmulator.endpoint),
+    startFaultProxy(dynamodbEmulator.endpoint),
+  ]);
   const clientOptions = clientOptionsForDeadline(RESPONSE_DEADLINE_MS);
   dynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions });
+  intakeDynamodb = new DynamoDBClient({ ...emulatorClientConfig({ endpoint: dynamodbProxy.endpoint }), ...clientOptions });
   verifierSqs = new SQSClient(emulatorClientConfig(sqsEmulator));
   intakeSqs = new SQSClient({ ...emulatorClientConfig({ endpoint: sqsProxy.endpoint }), ...clientOptions });
   resources = await createLocalResources(dynamodb, verifierSqs);
 
   const handler = composeIntakeHandler({
-    dynamodb,
+    dynamodb: intakeDynamodb,
     sqs: intakeSqs,
     claimsTableName: resources.claimsTableName,
     claimRetentionDays: 90,
@@ -62,13 +70,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.stop();
-  for (const client of [dynamodb, verifierSqs, intakeSqs]) client?.destroy();
-  await sqsProxy?.stop();
+  for (const client of [dynamodb, intakeDynamodb, verifierSqs, intakeSqs]) client?.destroy();
+  await Promise.all([sqsProxy?.stop(), dynamodbProxy?.stop()]);
   await Promise.all([dynamodbEmulator?.stop(), sqsEmulator?.stop()]);
 });
 
 beforeEach(async () => {
-  sqsProxy.setMode('pass');
+  for (const proxy of [sqsProxy, dynamodbProxy]) {
+    proxy.setMode('pass');
+    proxy.loseAnswers(0);
+  }
   await drainQueue(verifierSqs, resources.intakeQueueUrl);
 });
 
@@ -110,52 +121,129 @@ describe('intake against DynamoDB and SQS emulators', () => {
     expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
   });
 
-  test('a crash between the claim and the enqueue does not lose the notification', async () => {
-    // Prepare: what a holder that died right after its claim leaves behind. Its sender got no
-    // answer, so its retry comes after the sender's timeout, that is after the lease.
+  test('a crash right after the claim: the redelivery, however soon, puts the notification on the queue', async () => {
+    // Prepare: what a request that died right after its claim leaves behind. Its sender got no
+    // answer (API Gateway answers 502 at once) and may deliver again at any moment.
     const notification = newNotification();
     const claims = new DynamoDbClaimStore({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
-    const crashedAt = Date.now() - RESPONSE_DEADLINE_MS - 1000;
     await claims.claim(
-      {
-        notification,
-        detectedBy: 'webhook',
-        receivedAt: new Date(crashedAt).toISOString(),
-        leaseUntil: crashedAt + RESPONSE_DEADLINE_MS,
-      },
+      { notification, detectedBy: 'webhook', receivedAt: new Date().toISOString(), claimToken: 'crashed-request' },
       AbortSignal.timeout(1000),
     );
     expect(await drainQueue(verifierSqs, resources.intakeQueueUrl)).toHaveLength(0);
 
-    // Act: Unico redelivers.
+    // Act: Unico redelivers at once, and once more.
     const redelivery = await post(webhookUrl, notification, AUTH);
     const copyAfterwards = await post(webhookUrl, notification, AUTH);
 
-    // Assess: the redelivery handed it to the queue, once.
-    expect(redelivery.status).toBe(200);
+    // Assess: the redelivery sent it, the copy's send was deduplicated: one message.
+    expect(redelivery).toMatchObject({ status: 200, body: { status: 'duplicate' } });
     expect(copyAfterwards.status).toBe(200);
     expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
   });
 
-  test('queue unreachable: 503 and nothing kept; the retry once it is back is accepted and enqueued once', async () => {
+  test('the claim is written but its answer is lost: the SDK\'s retry finds its own claim, sends, answers 202', async () => {
+    const notification = newNotification();
+    dynamodbProxy.loseAnswers(1);
+
+    const answer = await post(webhookUrl, notification, AUTH);
+
+    expect(dynamodbProxy.lostAnswers).toBeGreaterThanOrEqual(1);
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('every answer of the claim store is lost: 503, and the redelivery puts it on the queue once', async () => {
+    const notification = newNotification();
+    dynamodbProxy.loseAnswers(100);
+
+    const first = await post(webhookUrl, notification, AUTH);
+    dynamodbProxy.loseAnswers(0);
+    const redelivery = await post(webhookUrl, notification, AUTH);
+
+    expect(first).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    expect((await storedClaim(notification.processId))?.status?.S).toBe('claimed');
+    expect(redelivery).toMatchObject({ status: 200, body: { status: 'duplicate' } });
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('the send is applied but its answer is lost: the SDK\'s retry is deduplicated, one message, 202', async () => {
+    const notification = newNotification();
+    sqsProxy.loseAnswers(1);
+
+    const answer = await post(webhookUrl, notification, AUTH);
+
+    expect(sqsProxy.lostAnswers).toBeGreaterThanOrEqual(1);
+    expect(answer.status).toBe(202);
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('every answer of the queue is lost: 503, and the redelivery\'s send is deduplicated: one message', async () => {
+    const notification = newNotification();
+    sqsProxy.loseAnswers(100);
+
+    const first = await post(webhookUrl, notification, AUTH);
+    sqsProxy.loseAnswers(0);
+    const redelivery = await post(webhookUrl, notification, AUTH);
+
+    expect(first.status).toBe(503);
+    expect(redelivery.status).toBe(200);
+    expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
+  });
+
+  test('a confirmed claim is answered 200 and sends nothing', async () => {
+    const notification = newNotification();
+    await post(webhookUrl, notification, AUTH);
+    await drainQueue(verifierSqs, resources.intakeQueueUrl);
+    await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: resources.claimsTableName,
+        Key: { processId: { S: notification.processId }, state: { S: notification.state } },
+        UpdateExpression: 'SET #status = :confirmed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':confirmed': { S: 'confirmed' } },
+      }),
+    );
+    sqsProxy.setMode('refuse');
+
+    const copy = await post(webhookUrl, notification, AUTH);
+
+    expect(copy).toMatchObject({ status: 200, body: { status: 'duplicate' } });
+    sqsProxy.setMode('pass');
+    expect(await drainQueue(verifierSqs, resources.intakeQueueUrl)).toHaveLength(0);
+  });
+
+  test('text SQS refuses (U+FFFE, U+FFFF, a lone surrogate) is accepted, and the consumer reads the original', async () => {
+    const description = 'before \uFFFF middle \uFFFE \uD800 after \u0000 \u{1F600}';
+    const notification = newNotification({ lastEvent: 'EVENT_TYPE_SESSION_ENDED', lastEventDescription: description });
+
+    const answer = await post(webhookUrl, notification, AUTH);
+
+    expect(answer.status).toBe(202);
+    const [message, ...others] = await drainQueue(verifierSqs, resources.intakeQueueUrl);
+    expect(others).toEqual([]);
+    expect((JSON.parse(message?.Body ?? '{}') as { lastEventDescription: string }).lastEventDescription).toBe(description);
+  });
+
+  test('queue unreachable: 503 with the claim kept unconfirmed; the retry once it is back sends it once', async () => {
     const notification = newNotification();
     sqsProxy.setMode('refuse');
 
     const duringOutage = await post(webhookUrl, notification, AUTH);
 
     expect(duringOutage).toMatchObject({ status: 503, body: { error: 'unavailable' } });
-    expect(await storedClaim(notification.processId)).toBeUndefined();
+    expect((await storedClaim(notification.processId))?.status?.S).toBe('claimed');
 
     sqsProxy.setMode('pass');
     const retry = await post(webhookUrl, notification, AUTH);
     const laterCopy = await post(webhookUrl, notification, AUTH);
 
-    expect(retry).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    expect(retry).toMatchObject({ status: 200, body: { status: 'duplicate' } });
     expect(laterCopy.status).toBe(200);
     expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
   });
 
-  test('queue slower than the deadline: 503 before the deadline; the retry is accepted once', async () => {
+  test('queue slower than the deadline: 503 before the deadline; the retry sends it once', async () => {
     const notification = newNotification();
     sqsProxy.setMode('stall');
 
@@ -170,7 +258,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
     sqsProxy.setMode('pass');
     const retry = await post(webhookUrl, notification, AUTH);
 
-    expect(retry.status).toBe(202);
+    expect(retry.status).toBe(200);
     expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
   });
 

@@ -7,18 +7,27 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
  * - `refuse`: drops every connection at once (the service is unreachable);
  * - `stall`: accepts connections and never answers (the service is slower than any deadline).
  * Switching mode drops the connections already open, so pooled keep-alive sockets feel it too.
+ *
+ * Independently of the mode, `loseAnswers(n)` makes the next n answers vanish: the request
+ * reaches the service and is applied, then the connection is reset before the answer gets back,
+ * which is what a caller sees when a network or a timeout eats an answer.
  */
 export type ProxyMode = 'pass' | 'refuse' | 'stall';
 
 export interface FaultProxy {
   readonly endpoint: string;
   setMode(mode: ProxyMode): void;
+  loseAnswers(count: number): void;
+  /** How many answers were lost so far. */
+  readonly lostAnswers: number;
   stop(): Promise<void>;
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const { hostname, port } = new URL(target);
   let mode: ProxyMode = 'pass';
+  let answersToLose = 0;
+  let lostAnswers = 0;
   const open = new Set<Socket>();
 
   const server = createServer((client) => {
@@ -38,7 +47,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (answersToLose > 0) {
+        answersToLose -= 1;
+        lostAnswers += 1;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -53,6 +72,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     setMode(next) {
       mode = next;
       dropAll();
+    },
+    loseAnswers(count) {
+      answersToLose = count;
+    },
+    get lostAnswers() {
+      return lostAnswers;
     },
     async stop() {
       dropAll();

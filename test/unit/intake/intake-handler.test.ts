@@ -1,15 +1,9 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -65,7 +59,7 @@ async function deliver(event: APIGatewayProxyEventV2, handler = handlerWith()) {
 
 const awsRequests = () => dynamodb.calls().length + sqs.calls().length;
 
-const conditionFailed = (status: string, leaseUntil: number) =>
+const conditionFailed = (status: string) =>
   new ConditionalCheckFailedException({
     message: 'The conditional request failed',
     $metadata: {},
@@ -73,7 +67,9 @@ const conditionFailed = (status: string, leaseUntil: number) =>
       processId: { S: PROCESS_ID },
       state: { S: 'PROCESS_STATE_FINISHED' },
       status: { S: status },
-      leaseUntil: { N: String(leaseUntil) },
+      detectedBy: { S: 'webhook' },
+      receivedAt: { S: '2025-06-15T11:00:00.000Z' },
+      claimToken: { S: 'token-of-an-earlier-request' },
     },
   });
 
@@ -91,7 +87,7 @@ describe('intake handler', () => {
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
   });
 
-  test('the time spent before the handler ran counts: receivedAt and the lease start at API Gateway', async () => {
+  test('the time spent before the handler ran counts: receivedAt is when API Gateway received it', async () => {
     // Prepare
     const timeEpoch = Date.now() - 1500;
 
@@ -100,7 +96,7 @@ describe('intake handler', () => {
 
     // Assess
     const item = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
-    expect(item?.leaseUntil).toEqual({ N: String(timeEpoch + RESPONSE_DEADLINE_MS) });
+    expect(item?.receivedAt).toEqual({ S: new Date(timeEpoch).toISOString() });
     const message = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
     expect(message).toEqual(
       expect.objectContaining({ detectedBy: 'webhook', receivedAt: new Date(timeEpoch).toISOString(), processId: PROCESS_ID }),
@@ -109,7 +105,7 @@ describe('intake handler', () => {
 
   test('a notification already confirmed is answered 200 duplicate after one request', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed('confirmed', Date.now() - 60_000));
+    dynamodb.on(PutItemCommand).rejects(conditionFailed('confirmed'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -120,10 +116,9 @@ describe('intake handler', () => {
     expect(awsRequests()).toBe(1);
   });
 
-  test('a claim its holder never handed over is taken over, enqueued and answered 200 duplicate', async () => {
+  test('a claim not confirmed yet is sent again, as first received, and answered 200 duplicate after two requests', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed('claimed', Date.now() - 60_000));
-    dynamodb.on(UpdateItemCommand).resolves({});
+    dynamodb.on(PutItemCommand).rejects(conditionFailed('claimed'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -131,8 +126,22 @@ describe('intake handler', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(response.json).toEqual({ status: 'duplicate', processId: PROCESS_ID });
-    expect(dynamodb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    expect(awsRequests()).toBe(2);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    const message = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    expect(message).toEqual(expect.objectContaining({ receivedAt: '2025-06-15T11:00:00.000Z' }));
+  });
+
+  test('a claim not confirmed yet is never answered 2xx when its send fails', async () => {
+    // Prepare
+    dynamodb.on(PutItemCommand).rejects(conditionFailed('claimed'));
+    sqs.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
+
+    // Act
+    const response = await deliver(jsonEvent(notificationBody()));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
   });
 
   test('wrong credentials are answered 401 with a challenge, and nothing reaches AWS', async () => {
@@ -244,7 +253,7 @@ describe('intake handler', () => {
     expect(sqs.calls()).toHaveLength(0);
   });
 
-  test('a queue failure is answered 503 after giving the claim back', async () => {
+  test('a queue failure is answered 503 and the claim stays for the retry to send again', async () => {
     // Prepare
     sqs.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
 
@@ -254,11 +263,8 @@ describe('intake handler', () => {
     // Assess
     expect(response.statusCode).toBe(503);
     expect(response.json).toEqual({ error: 'unavailable' });
-    expect(dynamodb).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
-    expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, {
-      TableName: 'claims',
-      Key: { processId: { S: PROCESS_ID }, state: { S: 'PROCESS_STATE_FINISHED' } },
-    });
+    expect(response.headers?.['retry-after']).toBe('1');
+    expect(dynamodb.calls().map((call) => call.args[0].constructor.name)).toEqual(['PutItemCommand']);
   });
 
   test('after a 503, the retry of the same delivery is accepted', async () => {
@@ -395,6 +401,46 @@ describe('intake handler logs', () => {
     expect(response.statusCode).toBe(503);
     expect(written.join('')).toContain('delivery not taken');
     expect(written.join('')).not.toContain(PASSWORD.slice(0, 10));
+  });
+
+  const logLines = () =>
+    written
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  test('a dependency that refuses for good is logged at ERROR with dependencyFailure "permanent"', async () => {
+    // Prepare
+    sqs
+      .on(SendMessageCommand)
+      .rejects(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: { httpStatusCode: 400 } }));
+    const logger = new Logger({ serviceName: 'intake-test', logLevel: 'DEBUG' });
+
+    // Act
+    const response = await deliver(jsonEvent(notificationBody()), handlerWith(new OpenAuthenticator(), logger));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(logLines()).toContainEqual(
+      expect.objectContaining({ level: 'ERROR', dependency: 'intake queue', dependencyFailure: 'permanent', status: 503 }),
+    );
+  });
+
+  test('a dependency that fails for now is logged at WARN with dependencyFailure "transient"', async () => {
+    // Prepare
+    dynamodb.on(PutItemCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+    );
+    const logger = new Logger({ serviceName: 'intake-test', logLevel: 'DEBUG' });
+
+    // Act
+    const response = await deliver(jsonEvent(notificationBody()), handlerWith(new OpenAuthenticator(), logger));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    const failure = logLines().find((line) => line.dependencyFailure !== undefined);
+    expect(failure).toEqual(expect.objectContaining({ level: 'WARN', dependency: 'claim store', dependencyFailure: 'transient' }));
   });
 
   test('a refused delivery is logged without the presented credentials', async () => {
