@@ -1,11 +1,12 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { DependencyUnavailableError, UnauthorizedError } from '../errors.ts';
 import { headerValue, REALM, type Authenticator, type RequestHeaders } from './authenticator.ts';
+import { JsonWebKeySet, KeySetUnavailableError, type JsonWebKeySetOptions } from './json-web-key-set.ts';
 
 /** The OAuth2 provider whose access tokens Unico presents (it fetches them with client credentials). */
 export interface OAuth2Settings {
   readonly issuer: string;
-  /** @default `${issuer}/.well-known/jwks.json` */
+  /** @default the `jwks_uri` of the issuer's OpenID discovery document (`${issuer}/.well-known/openid-configuration`) */
   readonly jwksUri?: string;
   /** Accepted `aud` values; checked when not empty. */
   readonly audiences: readonly string[];
@@ -19,30 +20,38 @@ export interface OAuth2Settings {
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-export function defaultJwksUri(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
+export interface JwtAuthenticatorOptions {
+  /** Bound on one read of the provider's key set (discovery document included). */
+  readonly keyFetchTimeoutMs: number;
+  /** Resolves the signing keys instead of the provider's key set (tests). */
+  readonly keys?: JWTVerifyGetKey;
+  /** How the provider's key set is cached, refreshed and read (see JsonWebKeySet). */
+  readonly keySet?: Omit<JsonWebKeySetOptions, 'issuer' | 'jwksUri' | 'fetchTimeoutMs'>;
 }
 
 /**
- * Verifies `Authorization: Bearer <JWT>`: signature against the provider's JWKS (fetched once and
- * cached; refetched with a cool-down when an unknown key id shows up, so strangers cannot make us
- * hammer the provider), issuer, expiry, audience or client id, and scopes.
+ * Verifies `Authorization: Bearer <JWT>`: signature against the provider's key set (cached and
+ * kept through provider outages by JsonWebKeySet), issuer, expiry, audience or client id, and
+ * scopes. A key set that cannot be read is a DependencyUnavailableError (503), never a 401.
  */
 export class JwtAuthenticator implements Authenticator {
   readonly #settings: OAuth2Settings;
   readonly #keys: JWTVerifyGetKey;
   readonly #challenge: string;
 
-  constructor(settings: OAuth2Settings, options: { readonly keyFetchTimeoutMs: number; readonly keys?: JWTVerifyGetKey }) {
+  constructor(settings: OAuth2Settings, options: JwtAuthenticatorOptions) {
     if (settings.audiences.length === 0 && settings.clientIds.length === 0) {
       throw new Error('oauth2 needs at least one accepted audience or client id');
     }
     this.#settings = settings;
     this.#keys =
       options.keys ??
-      createRemoteJWKSet(new URL(settings.jwksUri ?? defaultJwksUri(settings.issuer)), {
-        timeoutDuration: options.keyFetchTimeoutMs,
-      });
+      new JsonWebKeySet({
+        ...options.keySet,
+        issuer: settings.issuer,
+        ...(settings.jwksUri !== undefined ? { jwksUri: settings.jwksUri } : {}),
+        fetchTimeoutMs: options.keyFetchTimeoutMs,
+      }).getKey;
     this.#challenge = `Bearer realm="${REALM}"`;
   }
 
@@ -99,6 +108,7 @@ export class JwtAuthenticator implements Authenticator {
 
 /** The provider's key set could not be read: that is our problem (503), not the caller's (401). */
 function isKeySetUnavailable(error: unknown): boolean {
+  if (error instanceof KeySetUnavailableError) return true;
   if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
   return !(error instanceof joseErrors.JOSEError);
 }
