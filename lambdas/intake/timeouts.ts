@@ -15,3 +15,11 @@ export function intakeFunctionTimeoutSeconds(responseDeadlineMs: number): number
 export function keyFetchTimeoutMs(responseDeadlineMs: number): number {
   return Math.floor(responseDeadlineMs / 3);
 }
+
+/**
+ * How long a request that holds the last good credentials waits for a Secrets Manager refresh
+ * before it answers with them: a fifth of the deadline, leaving the rest for the claim and enqueue.
+ */
+export function credentialRefreshWaitMs(responseDeadlineMs: number): number {
+  return Math.floor(responseDeadlineMs / 5);
+}

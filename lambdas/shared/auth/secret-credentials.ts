@@ -1,5 +1,7 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
+import { Backoff, type BackoffSettings } from '../backoff.ts';
+import { systemClock, type Clock } from '../deadline.ts';
 import type { CredentialSource, StaticCredential } from './static-credentials.ts';
 
 /**
@@ -39,18 +41,42 @@ export interface SecretCredentialSourceOptions {
   readonly defaultApiKeyHeader: string;
   /** How long a read secret is trusted before it is read again (rotation delay). */
   readonly maxAgeSeconds: number;
-  readonly onStaleUse: (error: unknown) => void;
+  /** Told once per failed refresh that leaves the last good credentials in use, and when the next try comes. */
+  readonly onStaleUse: (error: unknown, retryInMs: number) => void;
+  /**
+   * How long a request that holds last good credentials waits for the refresh it started before
+   * it answers with them (the refresh goes on in the background). @default 1000
+   */
+  readonly refreshWaitMs?: number;
+  /** Pauses after failed refreshes. @default 5 s doubling up to 5 minutes */
+  readonly backoff?: BackoffSettings;
+  readonly clock?: Clock;
 }
+
+export const SECRET_REFRESH_BACKOFF: BackoffSettings = { initialMs: 5000, maxMs: 5 * 60_000 };
+const DEFAULT_REFRESH_WAIT_MS = 1000;
 
 /**
  * Credentials from Secrets Manager, cached by Powertools for `maxAgeSeconds` (one read per
  * container and period, never one per request). When a refresh fails, the last good credentials
- * keep being used: a Secrets Manager hiccup must not turn every delivery into a 503.
+ * keep being used: a Secrets Manager hiccup must not turn every delivery into a 503, nor make
+ * every delivery wait for it.
+ * - After a failed refresh Secrets Manager is left alone for a pause (5 s, 10 s, 20 s … 5 min,
+ *   back to 5 s after a success): during it, calls answer at once with the last good
+ *   credentials, or, before any good read, with the last error (a 503 without the wait).
+ * - One refresh at a time: the call that starts it waits at most `refreshWaitMs` when it holds
+ *   last good credentials; calls arriving meanwhile use those at once; calls with none share it.
  */
 export function secretCredentialSource(options: SecretCredentialSourceOptions): CredentialSource {
+  const clock = options.clock ?? systemClock;
+  const backoff = new Backoff(options.backoff ?? SECRET_REFRESH_BACKOFF);
+  const refreshWaitMs = options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS;
   let lastGood: StaticCredential[] | undefined;
   let lastSecret: unknown;
-  return async () => {
+  let lastError: unknown;
+  let refreshing: Promise<StaticCredential[]> | undefined;
+
+  const refresh = async (): Promise<StaticCredential[]> => {
     try {
       const secret = await readSecret(options);
       // Powertools hands back the same cached object until maxAge: parse it once per read.
@@ -58,13 +84,45 @@ export function secretCredentialSource(options: SecretCredentialSourceOptions): 
         lastGood = parseSecret(options, secret);
         lastSecret = secret;
       }
+      backoff.succeeded();
+      lastError = undefined;
       return lastGood;
     } catch (error) {
-      if (lastGood === undefined) throw error;
-      options.onStaleUse(error);
-      return lastGood;
+      const retryInMs = backoff.failed(clock());
+      lastError = error;
+      if (lastGood !== undefined) options.onStaleUse(error, retryInMs);
+      throw error;
+    } finally {
+      refreshing = undefined;
     }
   };
+
+  return async () => {
+    if (lastError !== undefined && backoff.pausedAt(clock())) {
+      if (lastGood !== undefined) return lastGood;
+      throw lastError;
+    }
+    if (refreshing !== undefined) return lastGood ?? refreshing;
+    const started = refresh();
+    refreshing = started;
+    if (lastGood === undefined) return started;
+    const fallback = lastGood;
+    // The failure is recorded (and reported) by refresh; this call answers with what it has.
+    return withinMs(started.catch(() => fallback), refreshWaitMs, fallback);
+  };
+}
+
+/** `work`'s result if it settles within `milliseconds`, else `fallback` (work goes on regardless). */
+async function withinMs<T>(work: Promise<T>, milliseconds: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), milliseconds);
+  });
+  try {
+    return await Promise.race([work, elapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { describe, expect, jest, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { credentialsFromSecret, secretCredentialSource } from '../../../../lambdas/shared/auth/secret-credentials.ts';
 
@@ -71,8 +71,20 @@ function fakeProvider(answers: Array<() => unknown>) {
 
 const basicSecret = (password: string) => ({ username: 'unico', password });
 
+class FakeClock {
+  now = Date.now();
+  readonly read = () => this.now;
+  advance(milliseconds: number): void {
+    this.now += milliseconds;
+  }
+}
+
 /** A basic-mode source over a fake provider, with the usual settings. */
-const basicSource = (provider: SecretsProvider, onStaleUse: (error: unknown) => void = () => undefined) =>
+const basicSource = (
+  provider: SecretsProvider,
+  onStaleUse: (error: unknown, retryInMs: number) => void = () => undefined,
+  clock: FakeClock = new FakeClock(),
+) =>
   secretCredentialSource({
     provider,
     secretId: 's',
@@ -80,6 +92,7 @@ const basicSource = (provider: SecretsProvider, onStaleUse: (error: unknown) => 
     defaultApiKeyHeader: 'Authorization',
     maxAgeSeconds: 300,
     onStaleUse,
+    clock: clock.read,
   });
 
 describe('secretCredentialSource', () => {
@@ -136,7 +149,7 @@ describe('secretCredentialSource', () => {
         throw outage;
       },
     ]);
-    const onStaleUse = jest.fn<(error: unknown) => void>();
+    const onStaleUse = jest.fn<(error: unknown, retryInMs: number) => void>();
     const source = basicSource(provider, onStaleUse);
     await source();
 
@@ -147,7 +160,7 @@ describe('secretCredentialSource', () => {
     expect(credentials).toEqual([{ kind: 'basic', username: 'unico', password: 'good' }]);
     expect(onStaleUse).toHaveBeenCalledTimes(1);
     // Passed on under its name only: messages about a secret may quote the secret.
-    expect(onStaleUse).toHaveBeenCalledWith(expect.objectContaining({ name: 'CredentialSecretError' }));
+    expect(onStaleUse).toHaveBeenCalledWith(expect.objectContaining({ name: 'CredentialSecretError' }), 5000);
     expect(String(onStaleUse.mock.calls[0]?.[0])).not.toContain(outage.message);
   });
 
@@ -199,14 +212,226 @@ describe('secretCredentialSource', () => {
       },
       () => basicSecret('rotated'),
     ]);
-    const source = basicSource(provider);
+    const clock = new FakeClock();
+    const source = basicSource(provider, () => undefined, clock);
     await source();
     await source();
+    clock.advance(5000); // the pause after the failed refresh
 
     // Act
     const credentials = await source();
 
     // Assess
     expect(credentials).toEqual([{ kind: 'basic', username: 'unico', password: 'rotated' }]);
+  });
+});
+
+/**
+ * A provider whose answer the test sets, and whose answers can be held back: `get` is what
+ * Secrets Manager (through Powertools) does on a read the cache does not serve.
+ */
+class ScriptedProvider {
+  calls = 0;
+  answer: () => unknown = () => basicSecret('good');
+  #held: Array<() => void> = [];
+
+  readonly provider = {
+    get: async () => {
+      this.calls += 1;
+      const answer = this.answer;
+      if (this.holding) await new Promise<void>((resolve) => this.#held.push(resolve));
+      return answer();
+    },
+  } as unknown as SecretsProvider;
+
+  holding = false;
+
+  release(): void {
+    this.holding = false;
+    for (const resume of this.#held.splice(0)) resume();
+  }
+}
+
+const failing = () => {
+  throw new Error('GetSecretValue timed out');
+};
+const good = [{ kind: 'basic', username: 'unico', password: 'good' }];
+
+describe('secretCredentialSource while Secrets Manager fails', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('the pause between refreshes grows 5 s, 10 s, 20 s … and stops growing at 5 minutes', async () => {
+    // Prepare
+    const scripted = new ScriptedProvider();
+    const clock = new FakeClock();
+    const pauses: number[] = [];
+    const source = basicSource(scripted.provider, (_, retryInMs) => pauses.push(retryInMs), clock);
+    await source();
+    scripted.answer = failing;
+
+    // Act: call every second for an hour and a half.
+    const callsAt = new Map<number, number>();
+    for (let second = 0; second <= 5400; second += 1) {
+      await source();
+      callsAt.set(second, scripted.calls);
+      clock.advance(1000);
+    }
+
+    // Assess
+    expect(pauses).toEqual([5000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, ...pauses.slice(7).map(() => 300_000)]);
+    expect(pauses.length).toBeGreaterThan(10);
+    // Refreshes at 0, 5, 15, 35, 75, 155, 315, 615, 915 … seconds: never more than one per pause.
+    expect([0, 4, 5, 14, 15, 34, 35, 74, 75, 154, 155, 314, 315, 614, 615, 914, 915].map((second) => callsAt.get(second))).toEqual([
+      2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10,
+    ]);
+  });
+
+  test('during the pause every call answers with the last good credentials, without asking Secrets Manager', async () => {
+    // Prepare
+    const scripted = new ScriptedProvider();
+    const clock = new FakeClock();
+    const source = basicSource(scripted.provider, () => undefined, clock);
+    await source();
+    scripted.answer = failing;
+    await source();
+    const callsAfterFailure = scripted.calls;
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 50 }, () => source()));
+    clock.advance(4999);
+    const justBeforeTheEnd = await source();
+
+    // Assess
+    for (const answer of [...answers, justBeforeTheEnd]) expect(answer).toEqual(good);
+    expect(scripted.calls).toBe(callsAfterFailure);
+  });
+
+  test('while a refresh hangs, the calls that arrive meanwhile answer at once with the last good credentials', async () => {
+    // Prepare
+    const scripted = new ScriptedProvider();
+    const source = basicSource(scripted.provider);
+    await source();
+    scripted.holding = true;
+    const starter = source();
+
+    // Act: these settle while the refresh is still held.
+    const meanwhile = await Promise.all(Array.from({ length: 20 }, () => source()));
+
+    // Assess
+    for (const answer of meanwhile) expect(answer).toEqual(good);
+    expect(scripted.calls).toBe(2);
+    scripted.release();
+    await expect(starter).resolves.toEqual(good);
+  });
+
+  test('the call that starts a hanging refresh waits only the refresh wait, then answers with the last good credentials', async () => {
+    // Prepare
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    const scripted = new ScriptedProvider();
+    const stale = jest.fn<(error: unknown, retryInMs: number) => void>();
+    const source = secretCredentialSource({
+      provider: scripted.provider,
+      secretId: 's',
+      mode: 'basic',
+      defaultApiKeyHeader: 'Authorization',
+      maxAgeSeconds: 300,
+      onStaleUse: stale,
+      refreshWaitMs: 800,
+      clock: new FakeClock().read,
+    });
+    await source();
+    scripted.holding = true;
+    scripted.answer = failing;
+    let settled: unknown;
+    void source().then((answer) => {
+      settled = answer;
+    });
+
+    // Act
+    await jest.advanceTimersByTimeAsync(799);
+    const before = settled;
+    await jest.advanceTimersByTimeAsync(1);
+    const after = settled;
+
+    // Assess
+    expect(before).toBeUndefined();
+    expect(after).toEqual(good);
+    expect(stale).not.toHaveBeenCalled(); // the refresh has not failed yet: it goes on
+    scripted.release();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(stale).toHaveBeenCalledTimes(1);
+  });
+
+  test('a healthy refresh within the wait gives the rotated credentials to the call that started it', async () => {
+    // Prepare
+    const scripted = new ScriptedProvider();
+    const source = basicSource(scripted.provider);
+    await source();
+    scripted.answer = () => basicSecret('rotated');
+
+    // Act
+    const credentials = await source();
+
+    // Assess
+    expect(credentials).toEqual([{ kind: 'basic', username: 'unico', password: 'rotated' }]);
+  });
+
+  test('a success ends the back-off: the next failure pauses 5 s again', async () => {
+    // Prepare
+    const scripted = new ScriptedProvider();
+    const clock = new FakeClock();
+    const pauses: number[] = [];
+    const source = basicSource(scripted.provider, (_, retryInMs) => pauses.push(retryInMs), clock);
+    await source();
+    scripted.answer = failing;
+    for (const wait of [0, 5000, 10_000, 20_000]) {
+      clock.advance(wait);
+      await source();
+    }
+    scripted.answer = () => basicSecret('good');
+    clock.advance(40_000);
+    await source();
+
+    // Act
+    scripted.answer = failing;
+    await source();
+    clock.advance(4999);
+    await source();
+    const callsDuringPause = scripted.calls;
+    clock.advance(1);
+    await source();
+
+    // Assess
+    expect(pauses).toEqual([5000, 10_000, 20_000, 40_000, 5000, 10_000]);
+    expect(scripted.calls).toBe(callsDuringPause + 1);
+  });
+
+  test('without any good read, calls share one read, and during the pause fail at once (a 503 without the wait)', async () => {
+    // Prepare
+    const scripted = new ScriptedProvider();
+    scripted.answer = failing;
+    scripted.holding = true;
+    const clock = new FakeClock();
+    const source = basicSource(scripted.provider, () => undefined, clock);
+
+    // Act
+    const first = Array.from({ length: 10 }, () => source().then(() => 'credentials', (error: unknown) => error));
+    scripted.release();
+    const firstResults = await Promise.all(first);
+    const duringThePause = await source().then(() => 'credentials', (error: unknown) => error);
+    const callsDuringThePause = scripted.calls;
+    clock.advance(5000);
+    scripted.answer = () => basicSecret('good');
+    const afterThePause = await source();
+
+    // Assess
+    for (const result of [...firstResults, duringThePause]) {
+      expect(result).toMatchObject({ name: 'CredentialSecretError' });
+      expect(String(result)).not.toContain('timed out');
+    }
+    expect(callsDuringThePause).toBe(1);
+    expect(afterThePause).toEqual(good);
   });
 });
