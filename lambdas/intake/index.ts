@@ -14,7 +14,7 @@ import { StaticCredentialAuthenticator } from '../shared/auth/static-credentials
 import { clientOptionsForDeadline } from '../shared/aws/client-options.ts';
 import { composeIntakeHandler } from './compose.ts';
 import { loadIntakeConfig, type IntakeConfig } from './config.ts';
-import { keyFetchTimeoutMs } from './timeouts.ts';
+import { credentialRefreshWaitMs, keyFetchTimeoutMs } from './timeouts.ts';
 
 const logger = new Logger({ serviceName: 'unico-webhook-intake' });
 const config = loadIntakeConfig();
@@ -32,20 +32,33 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
         mode: auth.mode,
         defaultApiKeyHeader: auth.apiKeyHeader,
         maxAgeSeconds: auth.secretMaxAgeSeconds,
-        onStaleUse: (error) =>
+        refreshWaitMs: credentialRefreshWaitMs(config.responseDeadlineMs),
+        onStaleUse: (error, retryInMs) =>
           logger.warn('credential refresh failed; using the last credentials read', {
             error: error instanceof Error ? error.name : String(error),
+            retryInSeconds: retryInMs / 1000,
           }),
       });
       // Read once during init so the first delivery does not wait for Secrets Manager; a failure
-      // here is retried by the first request instead.
+      // here is retried by the first request after the back-off pause (until then: 503 at once).
       await credentials().catch((error: unknown) =>
         logger.warn('credentials not readable at start', { error: error instanceof Error ? error.name : String(error) }),
       );
       return new StaticCredentialAuthenticator(auth.mode, credentials);
     }
     case 'oauth2':
-      return new JwtAuthenticator(auth.oauth2, { keyFetchTimeoutMs: keyFetchTimeoutMs(config.responseDeadlineMs) });
+      return new JwtAuthenticator(auth.oauth2, {
+        keyFetchTimeoutMs: keyFetchTimeoutMs(config.responseDeadlineMs),
+        keySet: {
+          // The reason and URL only: never a token.
+          onRefreshFailure: (error) =>
+            logger.warn('oauth2 key set could not be read', {
+              error: error.name,
+              reason: error.reason,
+              detail: error.message,
+            }),
+        },
+      });
   }
 }
 
