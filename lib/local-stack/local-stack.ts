@@ -13,7 +13,7 @@ import { clientOptionsForDeadline } from '../../lambdas/shared/aws/client-option
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from './emulators.ts';
 import { startLocalApi } from './local-api.ts';
 import { startOAuth2Provider, type RunningOAuth2Provider } from './oauth2-provider.ts';
-import { createLocalResources } from './resources.ts';
+import { ensureLocalResources } from './resources.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 /** The emulators accept any credentials; fixed dummies keep the SDK from looking for real ones. */
@@ -29,6 +29,10 @@ export interface LocalStackOptions {
   /** Fixed emulator ports (tests of outages restart an emulator on the same port); 0 picks free ones. */
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
+  /** An external DynamoDB to use instead of starting the emulator (DYNAMODB_ENDPOINT). */
+  readonly dynamodbEndpoint?: string;
+  /** An external SQS to use instead of starting the emulator (SQS_ENDPOINT). */
+  readonly sqsEndpoint?: string;
 }
 
 /** The endpoints file (contract 4): everything a test or a consumer needs to talk to the stack. */
@@ -72,8 +76,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   };
   try {
     const [dynamodbEmulator, sqsEmulator] = await Promise.all([
-      startDynamoDbEmulator(options.dynamodbPort ?? 0),
-      startSqsEmulator(options.sqsPort ?? 0),
+      options.dynamodbEndpoint !== undefined
+        ? externalService(options.dynamodbEndpoint)
+        : startDynamoDbEmulator(options.dynamodbPort ?? 0),
+      options.sqsEndpoint !== undefined ? externalService(options.sqsEndpoint) : startSqsEmulator(options.sqsPort ?? 0),
     ]);
     stoppers.push(dynamodbEmulator.stop, sqsEmulator.stop);
 
@@ -84,7 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       dynamodb.destroy();
       sqs.destroy();
     });
-    const resources = await createLocalResources(dynamodb, sqs);
+    const resources = await ensureLocalResources(dynamodb, sqs);
 
     const oauth2 =
       options.auth.mode === 'oauth2' ? await startOAuth2Provider({ audience: 'unico-webhooks' }) : undefined;
@@ -148,6 +154,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     await stop();
     throw error;
   }
+}
+
+/** A service somebody else runs: used as it is, and left running on stop. */
+function externalService(endpoint: string): RunningEmulator {
+  return { endpoint, stop: async () => undefined };
 }
 
 export function emulatorClientConfig(emulator: Pick<RunningEmulator, 'endpoint'>) {

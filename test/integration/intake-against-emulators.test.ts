@@ -10,7 +10,7 @@ import { DynamoDbClaimStore } from '../../lambdas/shared/claims/dynamodb-claim-s
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../lib/local-stack/emulators.ts';
 import { startLocalApi, type RunningLocalApi } from '../../lib/local-stack/local-api.ts';
 import { emulatorClientConfig } from '../../lib/local-stack/local-stack.ts';
-import { createClaimsTable, createLocalResources, type LocalResources } from '../../lib/local-stack/resources.ts';
+import { ensureClaimsTable, ensureLocalResources, type LocalResources } from '../../lib/local-stack/resources.ts';
 import { newNotification, post } from '../support/notifications.ts';
 import { drainQueue, processIdsOf } from '../support/queues.ts';
 import { startFaultProxy, type FaultProxy } from '../support/tcp-fault-proxy.ts';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   intakeDynamodb = new DynamoDBClient({ ...emulatorClientConfig({ endpoint: dynamodbProxy.endpoint }), ...clientOptions });
   verifierSqs = new SQSClient(emulatorClientConfig(sqsEmulator));
   intakeSqs = new SQSClient({ ...emulatorClientConfig({ endpoint: sqsProxy.endpoint }), ...clientOptions });
-  resources = await createLocalResources(dynamodb, verifierSqs);
+  resources = await ensureLocalResources(dynamodb, verifierSqs);
 
   const handler = composeIntakeHandler({
     dynamodb: intakeDynamodb,
@@ -272,7 +272,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
     } finally {
       // dynalite keeps its tables in memory: a restarted one is empty, so recreate them.
       dynamodbEmulator = await startDynamoDbEmulator(port);
-      await createClaimsTable(dynamodb, resources.claimsTableName);
+      await ensureClaimsTable(dynamodb, resources.claimsTableName);
     }
 
     const retry = await post(webhookUrl, notification, AUTH);

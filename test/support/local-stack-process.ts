@@ -16,6 +16,8 @@ export interface LocalStackProcess {
    * does (npm itself does not pass signals on), and waits until every process in it has closed.
    */
   stop(): Promise<void>;
+  /** SIGKILL to the whole group: the machine dies mid-flight, nothing gets to clean up. */
+  kill(): Promise<void>;
 }
 
 /** Runs the README's `npm start` on a free port and waits (bounded) for its endpoints file. */
@@ -43,6 +45,11 @@ export async function startLocalStackProcess(env: Record<string, string>): Promi
       const killer = setTimeout(() => signalGroup(child, 'SIGKILL'), 15_000);
       await closed;
       clearTimeout(killer);
+      await rm(folder, { recursive: true, force: true });
+    },
+    kill: async () => {
+      signalGroup(child, 'SIGKILL');
+      await closed;
       await rm(folder, { recursive: true, force: true });
     },
   };
