@@ -143,7 +143,7 @@ const KEYS = {
   oauth2JwksUri: {
     schema: urlText,
     fallback: undefined,
-    allowed: 'the https URL of the provider JWKS (default: <issuer>/.well-known/jwks.json)',
+    allowed: 'the https URL of the provider JWKS (default: the jwks_uri of <issuer>/.well-known/openid-configuration)',
   },
   responseDeadlineSeconds: {
     schema: integerIn(1, 30),
