@@ -19,6 +19,8 @@ export type StackAuthConfig =
       readonly clientIds: readonly string[];
       readonly scopes: readonly string[];
       readonly jwksUri?: string;
+      /** How long keys from the last good read of the key set keep verifying while the provider fails. */
+      readonly keysMaxStaleHours: number;
     };
 
 export interface StackConfig {
@@ -57,6 +59,7 @@ export const CONTEXT_KEYS = [
   'oauth2ClientIds',
   'oauth2Scopes',
   'oauth2JwksUri',
+  'oauth2KeysMaxStaleHours',
   'responseDeadlineSeconds',
   'claimRetentionDays',
 ] as const;
@@ -145,6 +148,11 @@ const KEYS = {
     fallback: undefined,
     allowed: 'the https URL of the provider JWKS (default: the jwks_uri of <issuer>/.well-known/openid-configuration)',
   },
+  oauth2KeysMaxStaleHours: {
+    schema: integerIn(1, 168),
+    fallback: 24,
+    allowed: 'an integer from 1 to 168 (hours the last keys read keep verifying while the provider fails)',
+  },
   responseDeadlineSeconds: {
     schema: integerIn(1, 30),
     fallback: 5,
@@ -206,7 +214,14 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
   if (auth !== undefined && auth !== 'apikey' && given('apiKeyHeader')) {
     report('apiKeyHeader', `applies only when auth is apikey (auth is ${auth}); remove it`);
   }
-  const oauth2Keys = ['oauth2Issuer', 'oauth2Audiences', 'oauth2ClientIds', 'oauth2Scopes', 'oauth2JwksUri'] as const;
+  const oauth2Keys = [
+    'oauth2Issuer',
+    'oauth2Audiences',
+    'oauth2ClientIds',
+    'oauth2Scopes',
+    'oauth2JwksUri',
+    'oauth2KeysMaxStaleHours',
+  ] as const;
   if (auth !== undefined && auth !== 'oauth2') {
     for (const key of oauth2Keys.filter(given)) {
       report(key, `applies only when auth is oauth2 (auth is ${auth}); remove it`);
@@ -255,6 +270,7 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
           clientIds: parsed.oauth2ClientIds ?? [],
           scopes: parsed.oauth2Scopes ?? [],
           ...(parsed.oauth2JwksUri !== undefined ? { jwksUri: parsed.oauth2JwksUri } : {}),
+          keysMaxStaleHours: parsed.oauth2KeysMaxStaleHours ?? KEYS.oauth2KeysMaxStaleHours.fallback,
         },
       };
     }

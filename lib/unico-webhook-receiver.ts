@@ -26,7 +26,8 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { FilterPattern, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   DeduplicationScope,
@@ -102,6 +103,12 @@ export type WebhookAuth =
        * @default - discovered from the issuer's OpenID configuration
        */
       readonly jwksUri?: string;
+      /**
+       * How long the keys of the last good read of the provider's key set keep verifying tokens
+       * while the provider fails (its outages answer 503, never 401), 10 minutes to 7 days.
+       * @default Duration.hours(24)
+       */
+      readonly keysMaxStale?: Duration;
     };
 
 export interface WebhookThrottling {
@@ -180,6 +187,9 @@ export class UnicoWebhookReceiverPropsError extends Error {
   }
 }
 
+/** Where the receiver's own metrics (from its log lines) are published. */
+const ALARM_NAMESPACE = 'UnicoWebhookReceiver';
+
 /** RFC 9110 token characters: what a header name may be made of. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Items are joined with commas into one environment variable: no commas or spaces in them. */
@@ -207,6 +217,15 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly intakeQueue: Queue;
   /** Where intake messages go after 5 failed receives. */
   public readonly intakeDeadLetterQueue: Queue;
+  /**
+   * In alarm when a delivery was refused for good by a dependency (access denied, a missing table
+   * or queue, refused contents): deliveries get 503 until a person fixes the deployment. Matches
+   * the intake's log lines with `dependencyFailure` = `permanent`. No action is attached: add
+   * yours (`addAlarmAction`).
+   */
+  public readonly permanentFailureAlarm: Alarm;
+  /** In alarm when a message sits in the intake dead-letter queue: a notification nobody took. */
+  public readonly intakeDeadLetterAlarm: Alarm;
   /** The secret with the credentials Unico presents (basic and apikey only). */
   public readonly authSecret?: ISecret;
   /** The full webhook URL to enter in Unico's webhook form. */
@@ -347,17 +366,47 @@ export class UnicoWebhookReceiver extends Construct {
       },
     });
 
-    // Exactly the item operations the claim uses: put (claim), get (emulator fallback), update
-    // (take-over) and delete (release). No scans, no queries.
-    this.claimsTable.grant(
-      this.intakeFunction,
-      'dynamodb:PutItem',
-      'dynamodb:GetItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    );
+    // Exactly the item operations the claim uses: put (the claim, which returns the existing one)
+    // and get (read back when the old item is not returned). The intake never changes or deletes
+    // a claim. No scans, no queries.
+    this.claimsTable.grant(this.intakeFunction, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.intakeQueue.grantSendMessages(this.intakeFunction);
     this.authSecret?.grantRead(this.intakeFunction);
+
+    // What needs a person: a dependency that refuses for good, a message nobody could take.
+    const permanentFailures = new Metric({
+      namespace: ALARM_NAMESPACE,
+      metricName: 'PermanentDependencyFailures',
+      dimensionsMap: { FunctionName: this.intakeFunction.functionName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    this.intakeLogGroup.addMetricFilter('PermanentDependencyFailures', {
+      filterPattern: FilterPattern.stringValue('$.dependencyFailure', '=', 'permanent'),
+      metricNamespace: ALARM_NAMESPACE,
+      metricName: 'PermanentDependencyFailures',
+      metricValue: '1',
+      // Powertools writes the function's name on every line of an invocation.
+      dimensions: { FunctionName: '$.function_name' },
+    });
+    this.permanentFailureAlarm = permanentFailures.createAlarm(this, 'PermanentFailureAlarm', {
+      alarmDescription:
+        'Unico deliveries are answered 503 because a dependency refuses them for good (access denied, missing table or queue, refused contents). Unico retries; fix the deployment before its attempts run out.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.intakeDeadLetterAlarm = this.intakeDeadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+      .createAlarm(this, 'IntakeDeadLetterAlarm', {
+        alarmDescription:
+          'Intake messages failed 5 receives and sit in the intake dead-letter queue: redrive them once the consumer is fixed (they expire after 14 days).',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
 
     // HTTP API with an explicit $default stage, so that it gets access logs and throttling.
     this.api = new HttpApi(this, 'Api', {
@@ -440,6 +489,7 @@ function authEnvironment(
         ...list(auth.audiences, 'OAUTH2_AUDIENCES'),
         ...list(auth.clientIds, 'OAUTH2_CLIENT_IDS'),
         ...list(auth.requiredScopes, 'OAUTH2_REQUIRED_SCOPES'),
+        ...(auth.keysMaxStale !== undefined ? { OAUTH2_KEYS_MAX_STALE_SECONDS: String(auth.keysMaxStale.toSeconds()) } : {}),
       };
   }
 }
@@ -530,6 +580,13 @@ function validateProps(input: ValidationInput): string[] {
       }
       if ((auth.audiences ?? []).length === 0 && (auth.clientIds ?? []).length === 0) {
         problems.push('oauth2 needs at least one of auth.audiences or auth.clientIds');
+      }
+      const maxStale = auth.keysMaxStale;
+      if (maxStale !== undefined && !maxStale.isUnresolved()) {
+        const seconds = maxStale.toSeconds({ integral: false });
+        if (!Number.isInteger(seconds) || seconds < 600 || seconds > 7 * 24 * 3600) {
+          problems.push(`auth.keysMaxStale must be whole seconds from 10 minutes to 7 days; got ${maxStale.toHumanString()}`);
+        }
       }
       for (const [name, items] of [
         ['auth.audiences', auth.audiences],

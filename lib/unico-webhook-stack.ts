@@ -51,6 +51,14 @@ export class UnicoWebhookStack extends Stack {
     new CfnOutput(this, 'IntakeQueueUrl', { value: this.receiver.intakeQueue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: this.receiver.intakeDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'ClaimsTableName', { value: this.receiver.claimsTable.tableName });
+    new CfnOutput(this, 'PermanentFailureAlarmName', {
+      description: 'In alarm when a dependency refuses deliveries for good: attach your notification action',
+      value: this.receiver.permanentFailureAlarm.alarmName,
+    });
+    new CfnOutput(this, 'IntakeDeadLetterAlarmName', {
+      description: 'In alarm when a message waits in the intake dead-letter queue',
+      value: this.receiver.intakeDeadLetterAlarm.alarmName,
+    });
   }
 }
 
@@ -69,6 +77,7 @@ function webhookAuthFrom(auth: StackConfig['auth']): WebhookAuth {
         clientIds: [...auth.clientIds],
         requiredScopes: [...auth.scopes],
         ...(auth.jwksUri !== undefined ? { jwksUri: auth.jwksUri } : {}),
+        keysMaxStale: Duration.hours(auth.keysMaxStaleHours),
       };
   }
 }

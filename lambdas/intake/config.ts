@@ -19,6 +19,7 @@ const intakeEnvironment = z
     OAUTH2_AUDIENCES: commaList,
     OAUTH2_CLIENT_IDS: commaList,
     OAUTH2_REQUIRED_SCOPES: commaList,
+    OAUTH2_KEYS_MAX_STALE_SECONDS: integerIn(600, 7 * 24 * 3600, 24 * 3600),
   })
   // `when` makes the check run even after a field failed, so every problem is reported at once;
   // a field that failed may then hold its raw value, hence the defensive reads.
@@ -52,7 +53,12 @@ export type IntakeAuthConfig =
       readonly secretMaxAgeSeconds: number;
       readonly apiKeyHeader: string;
     }
-  | { readonly mode: 'oauth2'; readonly oauth2: OAuth2Settings };
+  | {
+      readonly mode: 'oauth2';
+      readonly oauth2: OAuth2Settings;
+      /** How long the last keys read keep verifying while the provider's key set cannot be read. */
+      readonly keysMaxStaleSeconds: number;
+    };
 
 export interface IntakeConfig {
   readonly claimsTableName: string;
@@ -96,6 +102,7 @@ function authConfig(raw: z.output<typeof intakeEnvironment>): IntakeAuthConfig {
           clientIds: raw.OAUTH2_CLIENT_IDS,
           requiredScopes: raw.OAUTH2_REQUIRED_SCOPES,
         },
+        keysMaxStaleSeconds: raw.OAUTH2_KEYS_MAX_STALE_SECONDS,
       };
   }
 }

@@ -50,6 +50,7 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
       return new JwtAuthenticator(auth.oauth2, {
         keyFetchTimeoutMs: keyFetchTimeoutMs(config.responseDeadlineMs),
         keySet: {
+          maxStaleMs: auth.keysMaxStaleSeconds * 1000,
           // The reason and URL only: never a token.
           onRefreshFailure: (error) =>
             logger.warn('oauth2 key set could not be read', {

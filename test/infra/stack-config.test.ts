@@ -50,6 +50,7 @@ describe('loadStackConfig', () => {
         audiences: ['webhook', 'other'],
         clientIds: ['unico-client'],
         scopes: [],
+        keysMaxStaleHours: 24,
       },
       responseDeadlineSeconds: 12,
       claimRetentionDays: 30,
@@ -135,6 +136,20 @@ describe('loadStackConfig', () => {
     expect(error.problems).toContain('development: must be true or false (got "yes")');
     expect(error.message).toMatch(/^Invalid CDK context/);
     for (const problem of error.problems) expect(error.message).toContain(problem);
+  });
+
+  it('reads how long the last keys read keep verifying during a provider outage, 1 to 168 hours', () => {
+    const oauth2 = { auth: 'oauth2', oauth2Issuer: 'https://id.example.com', oauth2Audiences: 'webhook' };
+
+    const config = loadStackConfig({ ...oauth2, oauth2KeysMaxStaleHours: '48' });
+
+    expect(config.auth).toEqual(expect.objectContaining({ mode: 'oauth2', keysMaxStaleHours: 48 }));
+    expect(problemsOf({ ...oauth2, oauth2KeysMaxStaleHours: '0' })).toEqual([
+      'oauth2KeysMaxStaleHours: must be an integer from 1 to 168 (hours the last keys read keep verifying while the provider fails) (got "0")',
+    ]);
+    expect(problemsOf({ auth: 'basic', oauth2KeysMaxStaleHours: 48 })).toEqual([
+      'oauth2KeysMaxStaleHours: applies only when auth is oauth2 (auth is basic); remove it',
+    ]);
   });
 
   it('refuses settings of another auth mode instead of silently ignoring them', () => {

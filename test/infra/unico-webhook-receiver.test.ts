@@ -55,6 +55,16 @@ describe('UnicoWebhookReceiver props', () => {
     ]);
   });
 
+  it('keeps the last keys for 10 minutes to 7 days of a key-set outage, in whole seconds', () => {
+    const oauth2 = { mode: 'oauth2' as const, issuer: 'https://id.example.com', audiences: ['webhook'] };
+
+    expect(propsProblems({ auth: { ...oauth2, keysMaxStale: Duration.hours(48) } })).toEqual([]);
+    expect(propsProblems({ auth: { ...oauth2, keysMaxStale: Duration.minutes(5) } })).toEqual([
+      'auth.keysMaxStale must be whole seconds from 10 minutes to 7 days; got 5 minutes',
+    ]);
+    expect(propsProblems({ auth: { ...oauth2, keysMaxStale: Duration.days(8) } })).toHaveLength(1);
+  });
+
   it('reports every problem at once in one error', () => {
     let thrown: unknown;
     try {

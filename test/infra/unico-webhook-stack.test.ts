@@ -165,7 +165,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
           }),
           Match.objectLike({
             // Item operations only: the intake never scans or queries.
-            Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClaimsTable'), 'Arn'] },
           }),
           Match.objectLike({
@@ -180,6 +180,45 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
       },
     });
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toMatch(/"Resource":"\*"|"Action":"[a-z]+:\*"/);
+  });
+
+  it('alarms when a dependency refuses deliveries for good, matched on the intake log field', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: Match.stringLikeRegexp('IntakeLogGroup') },
+      FilterPattern: '{ $.dependencyFailure = "permanent" }',
+      MetricTransformations: [
+        Match.objectLike({
+          MetricNamespace: 'UnicoWebhookReceiver',
+          MetricName: 'PermanentDependencyFailures',
+          MetricValue: '1',
+          Dimensions: [{ Key: 'FunctionName', Value: '$.function_name' }],
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'UnicoWebhookReceiver',
+      MetricName: 'PermanentDependencyFailures',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('IntakeFunction') } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when a message reaches the intake dead-letter queue', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('IntakeDeadLetterQueue'), 'QueueName'] } },
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   it('keeps claims in an on-demand, PITR, TTL, encrypted table keyed as CLAIMS_TABLE says', () => {
@@ -279,6 +318,8 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     template.hasOutput('IntakeQueueUrl', { Value: { Ref: Match.stringLikeRegexp('IntakeQueue') } });
     template.hasOutput('IntakeDeadLetterQueueUrl', { Value: { Ref: Match.stringLikeRegexp('IntakeDeadLetterQueue') } });
     template.hasOutput('ClaimsTableName', { Value: { Ref: Match.stringLikeRegexp('ClaimsTable') } });
+    template.hasOutput('PermanentFailureAlarmName', { Value: { Ref: Match.stringLikeRegexp('PermanentFailureAlarm') } });
+    template.hasOutput('IntakeDeadLetterAlarmName', { Value: { Ref: Match.stringLikeRegexp('IntakeDeadLetterAlarm') } });
     const setup = JSON.stringify((JSON.parse(json) as { Outputs: Record<string, unknown> }).Outputs.UnicoAuthSetup);
     expect(setup).toContain('Authentication type Basic');
     expect(setup).toContain('aws secretsmanager get-secret-value --secret-id ');
@@ -316,6 +357,7 @@ describe('auth modes', () => {
       OAUTH2_AUDIENCES: 'unico-webhook',
       OAUTH2_CLIENT_IDS: 'unico-a,unico-b',
       OAUTH2_REQUIRED_SCOPES: 'webhook.write',
+      OAUTH2_KEYS_MAX_STALE_SECONDS: '86400',
     });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     expect(Object.keys(template.findOutputs('*'))).not.toContain('AuthSecretArn');

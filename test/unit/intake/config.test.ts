@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { thrownBy } from '../../support/unit/caught-errors.ts';
 import { loadIntakeConfig } from '../../../lambdas/intake/config.ts';
 import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
 
@@ -46,6 +47,7 @@ describe('loadIntakeConfig', () => {
       OAUTH2_AUDIENCES: 'unico-webhooks',
       OAUTH2_CLIENT_IDS: 'unico-client',
       OAUTH2_REQUIRED_SCOPES: 'webhooks:write',
+      OAUTH2_KEYS_MAX_STALE_SECONDS: '7200',
     });
 
     // Assess
@@ -63,8 +65,19 @@ describe('loadIntakeConfig', () => {
           clientIds: ['unico-client'],
           requiredScopes: ['webhooks:write'],
         },
+        keysMaxStaleSeconds: 7200,
       },
     });
+  });
+
+  test('keys outlive a key-set outage for 24 hours unless told otherwise, and never less than 10 minutes', () => {
+    // Act
+    const config = loadIntakeConfig(oauth2Env);
+    const error = thrownBy(() => loadIntakeConfig({ ...oauth2Env, OAUTH2_KEYS_MAX_STALE_SECONDS: '60' }));
+
+    // Assess
+    expect(config.auth).toEqual(expect.objectContaining({ keysMaxStaleSeconds: 86_400 }));
+    expect((error as Error).message).toContain('OAUTH2_KEYS_MAX_STALE_SECONDS');
   });
 
   test('basic mode with its secret ARN is complete', () => {
