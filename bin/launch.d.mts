@@ -12,6 +12,7 @@ export function installReason(input: {
   nodeModulesExists: boolean;
   installedMtimeMs: number | undefined;
   lockMtimeMs: number;
+  insideLaunch?: boolean;
 }): string | null;
 export function nodePackage(enginesNode: string): { spec: string; folder: string };
 export function exitStatus(ended: { code: number | null; signal: NodeJS.Signals | null }):

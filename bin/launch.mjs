@@ -8,7 +8,9 @@
  *    `.cache/node-<major>/`, with that Node first on the command's PATH (nested `node`, `npm` and
  *    `npx` use it too). A Node that is new enough runs the command directly.
  * 2. When node_modules is missing or older than package-lock.json (npm writes
- *    node_modules/.package-lock.json at every install), it runs `npm ci` first.
+ *    node_modules/.package-lock.json at every install), it runs `npm ci` first. Launches inside
+ *    the command (the end-to-end tests' `npm start`) do not check again: mid-run they must not
+ *    reinstall under the running tests.
  * 3. It passes SIGINT, SIGTERM and SIGHUP on to the command and exits as the command did. The
  *    package.json scripts start it with `exec`: npm runs a script through `sh -c`, and sh would
  *    die of the SIGTERM npm passes on without passing it further.
@@ -23,6 +25,8 @@ import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** Set for the command to the project's folder: launches inside it skip the install check. */
+const LAUNCHED = 'PROJECT_LAUNCHED_FROM';
 
 /** `v24.1.0`, `24.1`, `24` as [major, minor, patch]; undefined when it is not a version. */
 export function parseVersion(text) {
@@ -64,9 +68,11 @@ export function chooseNode({ runningVersion, enginesNode, cachedVersion }) {
 
 /**
  * Why dependencies must be installed before the command runs, or null when they are up to date.
- * `installedMtimeMs` is node_modules/.package-lock.json's, undefined when that file is missing.
+ * `installedMtimeMs` is node_modules/.package-lock.json's, undefined when that file is missing;
+ * `insideLaunch` is true when an enclosing launch of this project checked them already.
  */
-export function installReason({ nodeModulesExists, installedMtimeMs, lockMtimeMs }) {
+export function installReason({ nodeModulesExists, installedMtimeMs, lockMtimeMs, insideLaunch = false }) {
+  if (insideLaunch) return null;
   if (!nodeModulesExists) return 'node_modules is missing';
   if (installedMtimeMs === undefined) return 'node_modules was not installed by npm from package-lock.json';
   if (lockMtimeMs > installedMtimeMs) return 'package-lock.json is newer than node_modules';
@@ -166,6 +172,7 @@ async function main(argv) {
   }
 
   const reason = installReason({
+    insideLaunch: process.env[LAUNCHED] === root,
     nodeModulesExists: existsSync(join(root, 'node_modules')),
     installedMtimeMs: mtimeMs(join(root, 'node_modules', '.package-lock.json')),
     lockMtimeMs: mtimeMs(join(root, 'package-lock.json')) ?? 0,
@@ -179,7 +186,7 @@ async function main(argv) {
     }
   }
 
-  exitLike(await run(command === 'node' ? node : command, args, { env }));
+  exitLike(await run(command === 'node' ? node : command, args, { env: { ...env, [LAUNCHED]: root } }));
 }
 
 /** Installs the npm registry's `node` package into `prefix`, atomically: a stopped fetch leaves nothing. */

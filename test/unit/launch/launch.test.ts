@@ -35,6 +35,11 @@ describe('install before running', () => {
     expect(installReason({ nodeModulesExists: true, installedMtimeMs: 2000, lockMtimeMs: 1000 })).toBeNull();
     expect(installReason({ nodeModulesExists: true, installedMtimeMs: 1000, lockMtimeMs: 1000 })).toBeNull();
   });
+
+  it('is left to the enclosing launch, so a launch inside a test run never reinstalls under it', () => {
+    expect(installReason({ nodeModulesExists: true, installedMtimeMs: 1000, lockMtimeMs: 2000, insideLaunch: true }))
+      .toBeNull();
+  });
 });
 
 describe('which Node runs the command', () => {
@@ -105,11 +110,11 @@ describe('the launcher as a process', () => {
     return root;
   };
 
-  const launch = (root: string, args: string[]) => {
-    const { npm_config_loglevel: _loglevel, ...env } = process.env;
+  const launch = (root: string, args: string[], extraEnv: Record<string, string> = {}) => {
+    const { npm_config_loglevel: _loglevel, PROJECT_LAUNCHED_FROM: _launched, ...env } = process.env;
     const child = spawn(process.execPath, [join(root, 'bin', 'launch.mjs'), ...args], {
       cwd: root,
-      env,
+      env: { ...env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -141,6 +146,18 @@ describe('the launcher as a process', () => {
     expect(await run.ended).toEqual([7, null]);
     expect(run.stdout().trim()).toBe(process.version);
     expect(run.stderr()).toBe('');
+  });
+
+  it('tells the command it runs inside a launch, and a launch inside one does not install', async () => {
+    const root = makeProject(`>=${process.versions.node}`);
+    const outer = launch(root, ['node', '-p', 'process.env.PROJECT_LAUNCHED_FROM']);
+    expect(await outer.ended).toEqual([0, null]);
+    expect(outer.stdout().trim()).toBe(root);
+
+    rmSync(join(root, 'node_modules'), { recursive: true });
+    const inner = launch(root, ['node', '-e', 'process.exit(0)'], { PROJECT_LAUNCHED_FROM: root });
+    expect(await inner.ended).toEqual([0, null]);
+    expect(inner.stderr()).toBe('');
   });
 
   it('passes SIGTERM on to the command and exits as it does', async () => {
