@@ -1,6 +1,7 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { Backoff, type BackoffSettings } from '../backoff.ts';
+import { failureKind, type FailureKind } from '../aws/failure-kind.ts';
 import { systemClock, type Clock } from '../deadline.ts';
 import type { CredentialSource, StaticCredential } from './static-credentials.ts';
 
@@ -126,18 +127,28 @@ async function withinMs<T>(work: Promise<T>, milliseconds: number, fallback: T):
 }
 
 /**
- * Errors about a secret are rebuilt from their name alone: a JSON parse error quotes the text it
- * failed on, which here is the credential itself, and errors end up in logs.
+ * Errors about a secret are rebuilt from names alone: a JSON parse error quotes the text it
+ * failed on, which here is the credential itself, and errors end up in logs. `failureKind` says
+ * whether waiting helps (throttling, an outage) or a person must act (access denied, a secret that
+ * is missing, not JSON or of the wrong shape).
  */
 export class CredentialSecretError extends Error {
   override readonly name = 'CredentialSecretError';
+  readonly failureKind: FailureKind;
+  constructor(message: string, failureKind: FailureKind) {
+    super(message);
+    this.failureKind = failureKind;
+  }
 }
 
 async function readSecret(options: SecretCredentialSourceOptions): Promise<unknown> {
   try {
     return await options.provider.get(options.secretId, { maxAge: options.maxAgeSeconds, transform: 'json' });
   } catch (error) {
-    throw new CredentialSecretError(`credential secret could not be read or is not JSON (${nameOf(error)})`);
+    const names = causeChain(error).map(nameOf);
+    // Powertools wraps the SDK's error (as `cause`); a secret that is not JSON fails its transform.
+    const kind = names.includes('TransformParameterError') ? 'permanent' : failureKind(causeChain(error).at(-1));
+    throw new CredentialSecretError(`credential secret could not be read or is not JSON (${names.join(': ')})`, kind);
   }
 }
 
@@ -145,8 +156,22 @@ function parseSecret(options: SecretCredentialSourceOptions, secret: unknown): S
   try {
     return credentialsFromSecret(options.mode, secret, options.defaultApiKeyHeader);
   } catch (error) {
-    throw new CredentialSecretError(`credential secret does not have the ${options.mode} shape (${nameOf(error)})`);
+    throw new CredentialSecretError(
+      `credential secret does not have the ${options.mode} shape (${nameOf(error)})`,
+      'permanent',
+    );
   }
+}
+
+/** The error and its causes, outermost first (bounded: a cycle must not hang a request). */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [error];
+  while (chain.length < 5) {
+    const last = chain.at(-1);
+    if (!(last instanceof Error) || last.cause === undefined) break;
+    chain.push(last.cause);
+  }
+  return chain;
 }
 
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { credentialsFromSecret, secretCredentialSource } from '../../../../lambdas/shared/auth/secret-credentials.ts';
+import { SecretsProvider as PowertoolsSecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { failureKind } from '../../../../lambdas/shared/aws/failure-kind.ts';
+import {
+  CredentialSecretError,
+  credentialsFromSecret,
+  secretCredentialSource,
+} from '../../../../lambdas/shared/auth/secret-credentials.ts';
 
 describe('credentialsFromSecret', () => {
   test('basic: the current credential first, then the previous ones', () => {
@@ -433,5 +441,43 @@ describe('secretCredentialSource while Secrets Manager fails', () => {
     }
     expect(callsDuringThePause).toBe(1);
     expect(afterThePause).toEqual(good);
+  });
+});
+
+describe('secretCredentialSource: what kind of failure a refused read is', () => {
+  const sourceOver = (answer: (stub: ReturnType<typeof mockClient>) => void) => {
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+    answer(mockClient(client));
+    return secretCredentialSource({
+      provider: new PowertoolsSecretsProvider({ awsSdkV3Client: client }),
+      secretId: 'webhook',
+      mode: 'basic',
+      defaultApiKeyHeader: 'Authorization',
+      maxAgeSeconds: 300,
+      onStaleUse: () => undefined,
+    });
+  };
+  const serviceError = (name: string, fault: 'client' | 'server', httpStatusCode: number) =>
+    Object.assign(new Error(`${name} happened`), { name, $fault: fault, $metadata: { httpStatusCode } });
+
+  test.each([
+    ['access denied', (stub: ReturnType<typeof mockClient>) => stub.on(GetSecretValueCommand).rejects(serviceError('AccessDeniedException', 'client', 400)), 'permanent'],
+    ['a missing secret', (stub: ReturnType<typeof mockClient>) => stub.on(GetSecretValueCommand).rejects(serviceError('ResourceNotFoundException', 'client', 400)), 'permanent'],
+    ['a secret that is not JSON', (stub: ReturnType<typeof mockClient>) => stub.on(GetSecretValueCommand).resolves({ SecretString: 'plain-text-pass' }), 'permanent'],
+    ['a secret of the wrong shape', (stub: ReturnType<typeof mockClient>) => stub.on(GetSecretValueCommand).resolves({ SecretString: '{"value":"x"}' }), 'permanent'],
+    ['throttling', (stub: ReturnType<typeof mockClient>) => stub.on(GetSecretValueCommand).rejects(serviceError('ThrottlingException', 'client', 400)), 'transient'],
+    ['an outage', (stub: ReturnType<typeof mockClient>) => stub.on(GetSecretValueCommand).rejects(serviceError('InternalServiceError', 'server', 500)), 'transient'],
+  ] as const)('%s is %s, and the error names no secret text', async (_case, answer, kind) => {
+    // Act
+    const error = await sourceOver(answer)().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialSecretError);
+    expect(failureKind(error)).toBe(kind);
+    expect((error as Error).message).not.toContain('plain-text-pass');
+    expect((error as Error).message).not.toContain('happened');
   });
 });
