@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalEndpoints } from '../lib/local-stack/local-stack.ts';
+import type { LocalEndpoints } from '../tools/local-stack/local-stack.ts';
 
 const RUNS = Number(process.env.DURABILITY_RUNS ?? 5);
 const COUNT = Number(process.env.DURABILITY_COUNT ?? 2000);

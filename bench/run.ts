@@ -14,8 +14,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { parseAuthSpec } from '../lambdas/shared/auth/notation.ts';
-import { startLocalStack } from '../lib/local-stack/local-stack.ts';
+import { parseAuthSpec } from '../lambdas/contracts/auth-notation.ts';
+import { startLocalStack } from '../tools/local-stack/local-stack.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const COUNT = Number(process.env.BENCH_COUNT ?? 3000);

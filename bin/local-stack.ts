@@ -2,10 +2,10 @@
  * `npm start`: the receiver on this machine, no AWS account, no Docker (contract 4).
  * Settings: PORT, WEBHOOK_AUTH, RESPONSE_DEADLINE_SECONDS, LOCAL_ENDPOINTS_FILE.
  */
-import { loadLocalStackOptions } from '../lib/local-stack/config.ts';
-import { startLocalStack } from '../lib/local-stack/local-stack.ts';
-import { readySummary } from '../lib/local-stack/summary.ts';
-import { ConfigurationError } from '../lambdas/shared/errors.ts';
+import { loadLocalStackOptions } from '../tools/local-stack/config.ts';
+import { startLocalStack } from '../tools/local-stack/local-stack.ts';
+import { readySummary } from '../tools/local-stack/summary.ts';
+import { ConfigurationError } from '../lambdas/core/errors.ts';
 
 async function main(): Promise<void> {
   const options = loadLocalStackOptions();

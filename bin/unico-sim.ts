@@ -5,7 +5,7 @@
  *   unico-sim check   --url URL --auth SPEC
  * Run `unico-sim --help` for everything.
  */
-import { main } from '../lib/unico-sim/cli.ts';
+import { main } from '../tools/unico-sim/cli.ts';
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

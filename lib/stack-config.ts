@@ -4,7 +4,7 @@
  * one line per problem, naming the context key and what it accepts.
  */
 import { z } from 'zod';
-import { DEFAULT_API_KEY_HEADER } from '../lambdas/shared/auth/notation.ts';
+import { DEFAULT_API_KEY_HEADER } from '../lambdas/contracts/auth-notation.ts';
 
 export type AuthContextMode = 'none' | 'basic' | 'apikey' | 'oauth2';
 

@@ -37,9 +37,9 @@ import {
   type QueueProps,
 } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
-import { DEFAULT_API_KEY_HEADER } from '../lambdas/shared/auth/notation.ts';
-import { CLAIMS_TABLE } from '../lambdas/shared/claims/claims-table.ts';
-import { intakeFunctionTimeoutSeconds } from '../lambdas/intake/timeouts.ts';
+import { DEFAULT_API_KEY_HEADER } from '../lambdas/contracts/auth-notation.ts';
+import { CLAIMS_TABLE } from '../lambdas/contracts/claims-table.ts';
+import { intakeFunctionTimeoutSeconds } from '../lambdas/contracts/time-budgets.ts';
 
 /** The project root: where package.json, package-lock.json and lambdas/ are. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { NotificationAcceptor } from '../shared/acceptance/accept-notification.ts';
-import type { Authenticator } from '../shared/auth/authenticator.ts';
-import { DynamoDbClaimStore } from '../shared/claims/dynamodb-claim-store.ts';
-import type { Clock } from '../shared/deadline.ts';
-import { SqsIntakeQueue } from '../shared/queue/sqs-intake-queue.ts';
+import { NotificationAcceptor } from '../core/acceptance/accept-notification.ts';
+import type { Authenticator } from '../core/auth/authenticator.ts';
+import { DynamoDbClaimStore } from '../adapters/dynamodb/dynamodb-claim-store.ts';
+import type { Clock } from '../core/deadline.ts';
+import { SqsIntakeQueue } from '../adapters/sqs/sqs-intake-queue.ts';
 import { createIntakeHandler, type IntakeHandler } from './intake-handler.ts';
 
 export interface IntakeWiring {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { OAuth2Settings } from '../shared/auth/jwt-authenticator.ts';
-import { DEFAULT_API_KEY_HEADER } from '../shared/auth/notation.ts';
-import { commaList, integerIn, readEnvironment } from '../shared/environment.ts';
+import type { OAuth2Settings } from '../core/auth/jwt-authenticator.ts';
+import { DEFAULT_API_KEY_HEADER } from '../contracts/auth-notation.ts';
+import { commaList, integerIn, readEnvironment } from '../core/environment.ts';
 
 /** The intake Lambda's configuration in AWS, as the CDK stack sets it. */
 const intakeEnvironment = z

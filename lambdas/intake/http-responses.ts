@@ -6,7 +6,7 @@ import {
   InvalidPayloadError,
   PayloadTooLargeError,
   UnauthorizedError,
-} from '../shared/errors.ts';
+} from '../core/errors.ts';
 
 /**
  * Every answer the endpoint gives, in one place (contract 1). Bodies never echo credentials,

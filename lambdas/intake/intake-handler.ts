@@ -2,12 +2,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { NotificationAcceptor } from '../shared/acceptance/accept-notification.ts';
-import type { Authenticator } from '../shared/auth/authenticator.ts';
-import { Deadline, systemClock, type Clock } from '../shared/deadline.ts';
-import { failureKind } from '../shared/aws/failure-kind.ts';
-import { DeadlineExceededError, DependencyUnavailableError, UnauthorizedError } from '../shared/errors.ts';
-import { parseNotification } from '../shared/notification.ts';
+import type { NotificationAcceptor } from '../core/acceptance/accept-notification.ts';
+import type { Authenticator } from '../core/auth/authenticator.ts';
+import { Deadline, systemClock, type Clock } from '../core/deadline.ts';
+import { failureKind } from '../adapters/aws/failure-kind.ts';
+import { DeadlineExceededError, DependencyUnavailableError, UnauthorizedError } from '../core/errors.ts';
+import { parseNotification } from '../core/notification.ts';
 import { acceptedResponse, duplicateResponse, errorResponse } from './http-responses.ts';
 import { requestBody } from './request-body.ts';
 

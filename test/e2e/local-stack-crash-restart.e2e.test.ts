@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../lib/local-stack/emulators.ts';
-import { emulatorClientConfig } from '../../lib/local-stack/local-stack.ts';
+import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
+import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process.ts';
 import { newNotification, post } from '../support/notifications.ts';
 import { drainQueue, processIdsOf } from '../support/queues.ts';

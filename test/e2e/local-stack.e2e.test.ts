@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { access } from 'node:fs/promises';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { credentialHeaders, parseAuthSpec } from '../../lambdas/shared/auth/notation.ts';
+import { credentialHeaders, parseAuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { newNotification, post } from '../support/notifications.ts';
 import { fetchAccessToken } from '../support/oauth2-client.ts';
 import { drainQueue, processIdsOf } from '../support/queues.ts';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { CLAIMS_TABLE } from '../../lambdas/shared/claims/claims-table.ts';
+import { CLAIMS_TABLE } from '../../lambdas/contracts/claims-table.ts';
 import { buildApp } from '../../lib/unico-webhook-stack.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { startLocalApi, type RunningLocalApi } from '../../lib/local-stack/local-api.ts';
+import { startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
 
 /** The local stack must hand handlers what API Gateway (HTTP API, payload 2.0) hands them in AWS. */
 let api: RunningLocalApi;

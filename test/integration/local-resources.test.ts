@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../lib/local-stack/emulators.ts';
-import { emulatorClientConfig } from '../../lib/local-stack/local-stack.ts';
-import { ensureClaimsTable, ensureLocalResources } from '../../lib/local-stack/resources.ts';
+import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
+import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
+import { ensureClaimsTable, ensureLocalResources } from '../../tools/local-stack/resources.ts';
 import { drainQueue } from '../support/queues.ts';
 
 /**

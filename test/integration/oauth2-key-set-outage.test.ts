@@ -7,10 +7,10 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
-import { KeySetUnavailableError } from '../../lambdas/shared/auth/json-web-key-set.ts';
-import { JwtAuthenticator } from '../../lambdas/shared/auth/jwt-authenticator.ts';
-import { DependencyUnavailableError } from '../../lambdas/shared/errors.ts';
-import { startOAuth2Provider, type RunningOAuth2Provider } from '../../lib/local-stack/oauth2-provider.ts';
+import { KeySetUnavailableError } from '../../lambdas/core/auth/json-web-key-set.ts';
+import { JwtAuthenticator } from '../../lambdas/core/auth/jwt-authenticator.ts';
+import { DependencyUnavailableError } from '../../lambdas/core/errors.ts';
+import { startOAuth2Provider, type RunningOAuth2Provider } from '../../tools/local-stack/oauth2-provider.ts';
 import { fetchAccessToken } from '../support/oauth2-client.ts';
 import { lambdaContext, notificationBody, webhookEvent } from '../support/unit/intake-events.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { JwtAuthenticator } from '../../lambdas/shared/auth/jwt-authenticator.ts';
-import { DependencyUnavailableError, UnauthorizedError } from '../../lambdas/shared/errors.ts';
-import { startOAuth2Provider, type RunningOAuth2Provider } from '../../lib/local-stack/oauth2-provider.ts';
+import { JwtAuthenticator } from '../../lambdas/core/auth/jwt-authenticator.ts';
+import { DependencyUnavailableError, UnauthorizedError } from '../../lambdas/core/errors.ts';
+import { startOAuth2Provider, type RunningOAuth2Provider } from '../../tools/local-stack/oauth2-provider.ts';
 import { fetchAccessToken } from '../support/oauth2-client.ts';
 
 /** The local OAuth2 provider and the JWT check, over real HTTP (token endpoint and JWKS). */

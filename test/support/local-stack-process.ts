@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LocalEndpoints } from '../../lib/local-stack/local-stack.ts';
+import type { LocalEndpoints } from '../../tools/local-stack/local-stack.ts';
 
 const PROJECT_ROOT = new URL('../..', import.meta.url).pathname;
 

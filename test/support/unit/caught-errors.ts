@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { UnauthorizedError } from '../../../lambdas/shared/errors.ts';
+import { UnauthorizedError } from '../../../lambdas/core/errors.ts';
 
 /** Awaits a promise expected to be refused with UnauthorizedError, and returns the error. */
 export async function refusal(promise: Promise<unknown>): Promise<UnauthorizedError> {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { thrownBy } from '../../support/unit/caught-errors.ts';
 import { loadIntakeConfig } from '../../../lambdas/intake/config.ts';
-import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
+import { ConfigurationError } from '../../../lambdas/core/errors.ts';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf';

@@ -9,10 +9,10 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { composeIntakeHandler } from '../../../lambdas/intake/compose.ts';
 import type { IntakeHandler } from '../../../lambdas/intake/intake-handler.ts';
-import { OpenAuthenticator, type Authenticator } from '../../../lambdas/shared/auth/authenticator.ts';
-import { basicAuthorization } from '../../../lambdas/shared/auth/notation.ts';
-import { secretCredentialSource } from '../../../lambdas/shared/auth/secret-credentials.ts';
-import { StaticCredentialAuthenticator } from '../../../lambdas/shared/auth/static-credentials.ts';
+import { OpenAuthenticator, type Authenticator } from '../../../lambdas/core/auth/authenticator.ts';
+import { basicAuthorization } from '../../../lambdas/contracts/auth-notation.ts';
+import { secretCredentialSource } from '../../../lambdas/adapters/secrets-manager/secret-credentials.ts';
+import { StaticCredentialAuthenticator } from '../../../lambdas/core/auth/static-credentials.ts';
 import { lambdaContext, notificationBody, PROCESS_ID, webhookEvent } from '../../support/unit/intake-events.ts';
 
 const PASSWORD = 'Sup3r-Secret:Passw0rd';
@@ -376,9 +376,8 @@ describe('intake handler logs', () => {
     jest.restoreAllMocks();
   });
 
-  // BUG (lambdas/intake/intake-handler.ts errorsAsResponses + lambdas/shared/errors.ts describeCause):
-  // the 5xx log line carries the whole cause chain; a secret stored as plain text instead of JSON
-  // makes Powertools' JSON transform fail with a message quoting the secret, which is then logged.
+  // Regression: the 5xx log line carries the whole cause chain; a secret stored as plain text
+  // instead of JSON makes Powertools' JSON transform fail with a message quoting the secret.
   test('a secret stored as plain text is never written to the logs', async () => {
     // Prepare
     const secretsClient = new SecretsManagerClient({ region: 'us-east-1' });

@@ -1,0 +1,194 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
+import { intakeFunctionTimeoutSeconds, keyFetchTimeoutMs } from '../../lambdas/contracts/time-budgets.ts';
+import { OpenAuthenticator, type Authenticator } from '../../lambdas/core/auth/authenticator.ts';
+import { JwtAuthenticator } from '../../lambdas/core/auth/jwt-authenticator.ts';
+import { formatAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
+import { credentialFromSpec, StaticCredentialAuthenticator } from '../../lambdas/core/auth/static-credentials.ts';
+import { clientOptionsForDeadline } from '../../lambdas/adapters/aws/client-options.ts';
+import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from './emulators.ts';
+import { startLocalApi } from './local-api.ts';
+import { startOAuth2Provider, type RunningOAuth2Provider } from './oauth2-provider.ts';
+import { ensureLocalResources } from './resources.ts';
+
+export const LOCAL_REGION = 'us-east-1';
+/** The emulators accept any credentials; fixed dummies keep the SDK from looking for real ones. */
+const EMULATOR_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const WEBHOOK_PATH = '/webhooks/unico';
+
+export interface LocalStackOptions {
+  readonly port: number;
+  readonly auth: AuthSpec;
+  readonly responseDeadlineMs: number;
+  /** Where to write the endpoints file; null writes none. */
+  readonly endpointsFile: string | null;
+  /** Fixed emulator ports (tests of outages restart an emulator on the same port); 0 picks free ones. */
+  readonly dynamodbPort?: number;
+  readonly sqsPort?: number;
+  /** An external DynamoDB to use instead of starting the emulator (DYNAMODB_ENDPOINT). */
+  readonly dynamodbEndpoint?: string;
+  /** An external SQS to use instead of starting the emulator (SQS_ENDPOINT). */
+  readonly sqsEndpoint?: string;
+}
+
+/** The endpoints file (contract 4): everything a test or a consumer needs to talk to the stack. */
+export interface LocalEndpoints {
+  readonly webhookUrl: string;
+  readonly trackingUrl: string | null;
+  readonly auth: {
+    readonly mode: AuthSpec['mode'];
+    /** What to enter in Unico's webhook form (or give unico-sim as --auth). */
+    readonly unico: string;
+    readonly tokenUrl?: string;
+    readonly clientId?: string;
+    readonly clientSecret?: string;
+  };
+  readonly sqs: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly intakeQueueUrl: string;
+    readonly resultsQueueUrl: string;
+    readonly intakeDlqUrl: string;
+    readonly resultsDlqUrl: string;
+  };
+  readonly dynamodb: { readonly endpoint: string; readonly region: string; readonly tables: { readonly claims: string } };
+  readonly unicoSimulator: { readonly apiBaseUrl: string; readonly identityUrl: string; readonly adminUrl: string } | null;
+}
+
+export interface RunningLocalStack {
+  readonly endpoints: LocalEndpoints;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole receiver on this machine: emulators, tables and queues shaped as in the CDK
+ * stack, the OAuth2 provider when asked for, and the API routes invoking the real handlers.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<RunningLocalStack> {
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
+    stoppers.length = 0;
+  };
+  try {
+    const [dynamodbEmulator, sqsEmulator] = await Promise.all([
+      options.dynamodbEndpoint !== undefined
+        ? externalService(options.dynamodbEndpoint)
+        : startDynamoDbEmulator(options.dynamodbPort ?? 0),
+      options.sqsEndpoint !== undefined ? externalService(options.sqsEndpoint) : startSqsEmulator(options.sqsPort ?? 0),
+    ]);
+    stoppers.push(dynamodbEmulator.stop, sqsEmulator.stop);
+
+    const clientOptions = clientOptionsForDeadline(options.responseDeadlineMs);
+    const dynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions });
+    const sqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...clientOptions });
+    stoppers.push(async () => {
+      dynamodb.destroy();
+      sqs.destroy();
+    });
+    const resources = await ensureLocalResources(dynamodb, sqs);
+
+    const oauth2 =
+      options.auth.mode === 'oauth2' ? await startOAuth2Provider({ audience: 'unico-webhooks' }) : undefined;
+    if (oauth2) stoppers.push(oauth2.stop);
+
+    const intake = composeIntakeHandler({
+      dynamodb,
+      sqs,
+      claimsTableName: resources.claimsTableName,
+      claimRetentionDays: 90,
+      intakeQueueUrl: resources.intakeQueueUrl,
+      authenticator: localAuthenticator(options.auth, oauth2, options.responseDeadlineMs),
+      responseDeadlineMs: options.responseDeadlineMs,
+      logger: new Logger({ serviceName: 'unico-webhook-intake' }),
+    });
+    const api = await startLocalApi(
+      [
+        {
+          method: 'POST',
+          path: WEBHOOK_PATH,
+          functionName: 'unico-webhook-intake',
+          timeoutMs: intakeFunctionTimeoutSeconds(options.responseDeadlineMs) * 1000,
+          handler: intake,
+        },
+      ],
+      options.port,
+    );
+    stoppers.push(api.stop);
+
+    const endpoints: LocalEndpoints = {
+      webhookUrl: `${api.url}${WEBHOOK_PATH}`,
+      trackingUrl: null,
+      auth: {
+        mode: options.auth.mode,
+        unico: formatAuthSpec(options.auth),
+        ...(oauth2 ? { tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId, clientSecret: oauth2.clientSecret } : {}),
+      },
+      sqs: {
+        endpoint: sqsEmulator.endpoint,
+        region: LOCAL_REGION,
+        intakeQueueUrl: resources.intakeQueueUrl,
+        resultsQueueUrl: resources.resultsQueueUrl,
+        intakeDlqUrl: resources.intakeDlqUrl,
+        resultsDlqUrl: resources.resultsDlqUrl,
+      },
+      dynamodb: {
+        endpoint: dynamodbEmulator.endpoint,
+        region: LOCAL_REGION,
+        tables: { claims: resources.claimsTableName },
+      },
+      unicoSimulator: null,
+    };
+    if (options.endpointsFile !== null) {
+      const file = options.endpointsFile;
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+      stoppers.unshift(() => rm(file, { force: true }));
+    }
+    return { endpoints, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A service somebody else runs: used as it is, and left running on stop. */
+function externalService(endpoint: string): RunningEmulator {
+  return { endpoint, stop: async () => undefined };
+}
+
+export function emulatorClientConfig(emulator: Pick<RunningEmulator, 'endpoint'>) {
+  return { endpoint: emulator.endpoint, region: LOCAL_REGION, credentials: EMULATOR_CREDENTIALS };
+}
+
+function localAuthenticator(
+  auth: AuthSpec,
+  oauth2: RunningOAuth2Provider | undefined,
+  responseDeadlineMs: number,
+): Authenticator {
+  switch (auth.mode) {
+    case 'none':
+      return new OpenAuthenticator();
+    case 'basic':
+    case 'apikey': {
+      const credentials = [credentialFromSpec(auth)];
+      return new StaticCredentialAuthenticator(auth.mode, async () => credentials);
+    }
+    case 'oauth2':
+      if (oauth2 === undefined) throw new Error('oauth2 mode needs the local OAuth2 provider');
+      return new JwtAuthenticator(
+        {
+          issuer: oauth2.issuer,
+          jwksUri: oauth2.jwksUri,
+          audiences: [oauth2.audience],
+          clientIds: [oauth2.clientId],
+          requiredScopes: [],
+        },
+        { keyFetchTimeoutMs: keyFetchTimeoutMs(responseDeadlineMs) },
+      );
+  }
+}

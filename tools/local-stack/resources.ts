@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { CLAIMS_TABLE } from '../../lambdas/contracts/claims-table.ts';
+
+/**
+ * The table and queues the CDK stack deploys, with the same shape, in the emulators or in the
+ * external services given to `npm start`. Each is created when missing and reused when present,
+ * so a restarted local stack carries on with the claims and messages it left.
+ */
+export interface LocalResources {
+  readonly claimsTableName: string;
+  readonly intakeQueueUrl: string;
+  readonly intakeDlqUrl: string;
+  readonly resultsQueueUrl: string;
+  readonly resultsDlqUrl: string;
+}
+
+const FOURTEEN_DAYS_SECONDS = String(14 * 24 * 60 * 60);
+
+export async function ensureLocalResources(dynamodb: DynamoDBClient, sqs: SQSClient): Promise<LocalResources> {
+  const claimsTableName = await ensureClaimsTable(dynamodb);
+  const [intake, results] = await Promise.all([
+    createFifoQueueWithDlq(sqs, 'unico-intake', '180'),
+    createFifoQueueWithDlq(sqs, 'unico-results', '30'),
+  ]);
+  return {
+    claimsTableName,
+    intakeQueueUrl: intake.queueUrl,
+    intakeDlqUrl: intake.dlqUrl,
+    resultsQueueUrl: results.queueUrl,
+    resultsDlqUrl: results.dlqUrl,
+  };
+}
+
+/** The claims table (also used to recreate it when a test restarts the DynamoDB emulator). */
+export async function ensureClaimsTable(dynamodb: DynamoDBClient, claimsTableName = 'unico-claims'): Promise<string> {
+  const existing = await describeTable(dynamodb, claimsTableName);
+  if (existing !== undefined) {
+    assertClaimsShape(claimsTableName, existing);
+    await waitUntilActive(dynamodb, claimsTableName, existing);
+    return claimsTableName;
+  }
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: claimsTableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: CLAIMS_TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: CLAIMS_TABLE.sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: CLAIMS_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: CLAIMS_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+    }),
+  ).catch((error: unknown) => {
+    // Another local stack created it at the same moment: use theirs.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  });
+  await waitUntilActive(dynamodb, claimsTableName, undefined);
+  // dynalite does not expire items, but it accepts the setting: keep the call the stack makes.
+  await dynamodb
+    .send(
+      new UpdateTimeToLiveCommand({
+        TableName: claimsTableName,
+        TimeToLiveSpecification: { AttributeName: CLAIMS_TABLE.ttlAttribute, Enabled: true },
+      }),
+    )
+    .catch(() => undefined);
+  return claimsTableName;
+}
+
+async function describeTable(dynamodb: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** A table of that name with other keys is somebody else's: refuse it rather than write into it. */
+function assertClaimsShape(tableName: string, table: TableDescription): void {
+  const keys = (table.KeySchema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).sort();
+  const expected = [`${CLAIMS_TABLE.partitionKey}:HASH`, `${CLAIMS_TABLE.sortKey}:RANGE`].sort();
+  if (keys.join(',') !== expected.join(',')) {
+    throw new Error(
+      `table ${tableName} exists with keys ${keys.join(', ')}; the claims table needs ${expected.join(', ')}. ` +
+        'Delete it or point DYNAMODB_ENDPOINT elsewhere.',
+    );
+  }
+}
+
+/** DynamoDB Local and LocalStack create tables in the background: wait (bounded) until usable. */
+async function waitUntilActive(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  known: TableDescription | undefined,
+): Promise<void> {
+  let table = known;
+  for (let attempt = 0; attempt < 60; attempt++) {
+    if (table?.TableStatus === 'ACTIVE') return;
+    if (table !== undefined) await sleep(500);
+    table = await describeTable(dynamodb, tableName);
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE within 30 s`);
+}
+
+/** The queue's URL when it exists already, or the URL of the queue created now. */
+async function ensureQueue(
+  sqs: SQSClient,
+  queueName: string,
+  attributes: () => Promise<Record<string, string>>,
+): Promise<string> {
+  try {
+    return required((await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl, 'queue url');
+  } catch (error) {
+    if (!(error instanceof QueueDoesNotExist)) throw error;
+  }
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: await attributes() }));
+  return required(created.QueueUrl, 'queue url');
+}
+
+async function createFifoQueueWithDlq(sqs: SQSClient, name: string, visibilityTimeout: string) {
+  const dlqUrl = await ensureQueue(sqs, `${name}-dlq.fifo`, async () => ({
+    FifoQueue: 'true',
+    MessageRetentionPeriod: FOURTEEN_DAYS_SECONDS,
+  }));
+  const queueUrl = await ensureQueue(sqs, `${name}.fifo`, async () => {
+    const dlqAttributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
+    return {
+      FifoQueue: 'true',
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      VisibilityTimeout: visibilityTimeout,
+      MessageRetentionPeriod: FOURTEEN_DAYS_SECONDS,
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: required(dlqAttributes.Attributes?.QueueArn, 'dead-letter queue arn'),
+        maxReceiveCount: 5,
+      }),
+    };
+  });
+  return { queueUrl, dlqUrl };
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the SQS service returned no ${what}`);
+  return value;
+}

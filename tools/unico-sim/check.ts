@@ -1,0 +1,254 @@
+/**
+ * `unico-sim check`: a conformance check of a webhook endpoint against what Unico needs from it.
+ * Each expectation sends real requests once (no retries) and reports PASS, FAIL or SKIP with the
+ * evidence: the status and the latency, or why no answer came.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
+import { basicAuthorization } from '../../lambdas/contracts/auth-notation.ts';
+import { createCredentials, type OAuth2ClientConfig } from './credentials.ts';
+import { TokenError } from './errors.ts';
+import type { Clock, HttpOutcome, HttpSender } from './http-sender.ts';
+import { FINISHED_STATE, generateNotifications, type NotificationSource, type UnicoNotification } from './notifications.ts';
+import { DEFAULT_HEADERS, isSuccess } from './retry.ts';
+
+export const UNKNOWN_FUTURE_STATE = 'PROCESS_STATE_SOMETHING_NEW';
+export const CONCURRENT_COPIES = 20;
+
+export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
+
+export interface CheckResult {
+  readonly number: number;
+  readonly title: string;
+  readonly status: CheckStatus;
+  readonly evidence: string;
+}
+
+export interface CheckConfig {
+  readonly url: string;
+  readonly auth: AuthSpec;
+  readonly oauth2: OAuth2ClientConfig | undefined;
+  readonly timeoutMs: number;
+}
+
+export interface CheckDeps {
+  readonly send: HttpSender;
+  readonly clock: Clock;
+  readonly source: NotificationSource;
+}
+
+export interface CheckReport {
+  readonly ok: boolean;
+  readonly url: string;
+  readonly auth: AuthSpec['mode'];
+  readonly timeoutMs: number;
+  readonly results: readonly CheckResult[];
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+type Headers = Record<string, string>;
+
+/** The valid credential headers, or why there are none (an OAuth2 provider that gave no token). */
+type ValidCredentials = { readonly headers: Headers } | { readonly problem: string };
+
+export async function runCheck(config: CheckConfig, deps: CheckDeps): Promise<CheckReport> {
+  const credentials = createCredentials(config.auth, config.oauth2, deps.send, deps.clock);
+  let valid: ValidCredentials;
+  try {
+    valid = { headers: await credentials.headers() };
+  } catch (error) {
+    if (!(error instanceof TokenError)) {
+      throw error;
+    }
+    valid = { problem: `no token from the OAuth2 provider: ${error.message}` };
+  }
+
+  const newNotification = (state = FINISHED_STATE): UnicoNotification => generateNotifications(
+    { count: 1, processIds: [], expiredRatio: 0, state }, deps.source,
+  )[0] as UnicoNotification;
+  const post = (body: string, headers: Headers): Promise<HttpOutcome> => deps.send({
+    url: config.url, method: 'POST', headers: { ...DEFAULT_HEADERS, ...headers }, body, timeoutMs: config.timeoutMs,
+  });
+  const withValid = async (
+    number: number, title: string, run: (headers: Headers) => Promise<CheckResult>,
+  ): Promise<CheckResult> => ('problem' in valid
+    ? { number, title, status: 'FAIL', evidence: valid.problem }
+    : run(valid.headers));
+  const timeoutMs = config.timeoutMs;
+
+  const results: CheckResult[] = [];
+
+  // 1 and 2: a valid delivery, then the same again (a redelivery must also be 2xx).
+  const first = JSON.stringify(newNotification());
+  const title1 = `a valid delivery is answered 2xx within the timeout (${timeoutMs} ms)`;
+  results.push(await withValid(1, title1, async (headers) => {
+    const outcome = await post(first, headers);
+    return expect2xx(1, title1, outcome, timeoutMs);
+  }));
+  const title2 = 'the same delivery again (a redelivery) is answered 2xx';
+  results.push(await withValid(2, title2, async (headers) => {
+    const outcome = await post(first, headers);
+    return expect2xx(2, title2, outcome, timeoutMs);
+  }));
+
+  // 3: the same new notification delivered 20 times at once, as at-least-once delivery may.
+  const title3 = `${CONCURRENT_COPIES} concurrent copies of a new delivery are all answered 2xx`;
+  results.push(await withValid(3, title3, async (headers) => {
+    const body = JSON.stringify(newNotification());
+    const outcomes = await Promise.all(Array.from({ length: CONCURRENT_COPIES }, () => post(body, headers)));
+    const good = outcomes.filter((outcome) => outcome.kind === 'answer' && isSuccess(outcome.status)).length;
+    const slowest = Math.max(...outcomes.map((outcome) => outcome.latencyMs));
+    const evidence = `${good}/${CONCURRENT_COPIES} answered 2xx (${tally(outcomes, timeoutMs)}); slowest ${ms(slowest)}`;
+    return { number: 3, title: title3, status: good === CONCURRENT_COPIES ? 'PASS' : 'FAIL', evidence };
+  }));
+
+  // 4 and 5: wrong and missing credentials must be refused.
+  const title4 = 'wrong credentials are refused (non-2xx)';
+  const title5 = 'missing credentials are refused (non-2xx)';
+  if (config.auth.mode === 'none') {
+    const note = 'auth is none: nothing to refuse (use none for development only)';
+    results.push({ number: 4, title: title4, status: 'SKIP', evidence: note });
+    results.push({ number: 5, title: title5, status: 'SKIP', evidence: note });
+  } else {
+    const wrong = wrongCredentials(config.auth, 'headers' in valid ? valid.headers : {});
+    const wrongOutcome = await post(JSON.stringify(newNotification()), wrong.headers);
+    results.push(expectRefused(4, title4, wrongOutcome, timeoutMs, wrong.what));
+    const missingOutcome = await post(JSON.stringify(newNotification()), {});
+    results.push(expectRefused(5, title5, missingOutcome, timeoutMs, 'no credentials'));
+  }
+
+  // 6: a body that is not JSON can never succeed: 4xx, never 5xx (Unico would retry a 5xx).
+  const title6 = 'a malformed body (not JSON) is refused with 4xx, not 5xx';
+  results.push(await withValid(6, title6, async (headers) => {
+    const broken = JSON.stringify(newNotification()).slice(0, 30);
+    const outcome = await post(broken, headers);
+    const status = outcome.kind === 'answer' && outcome.status >= 400 && outcome.status <= 499 ? 'PASS' : 'FAIL';
+    return { number: 6, title: title6, status, evidence: evidenceOf(outcome, timeoutMs, status === 'FAIL') };
+  }));
+
+  // 7: Unico may add states; an unknown one must be accepted.
+  const title7 = `an unknown future state ${UNKNOWN_FUTURE_STATE} is accepted (2xx)`;
+  results.push(await withValid(7, title7, async (headers) => {
+    const outcome = await post(JSON.stringify(newNotification(UNKNOWN_FUTURE_STATE)), headers);
+    return expect2xx(7, title7, outcome, timeoutMs);
+  }));
+
+  const count = (status: CheckStatus): number => results.filter((result) => result.status === status).length;
+  return {
+    ok: count('FAIL') === 0,
+    url: config.url,
+    auth: config.auth.mode,
+    timeoutMs,
+    results,
+    passed: count('PASS'),
+    failed: count('FAIL'),
+    skipped: count('SKIP'),
+  };
+}
+
+export function checkExitCode(report: CheckReport): number {
+  return report.ok ? 0 : 1;
+}
+
+export function formatCheckText(report: CheckReport): string {
+  const lines = report.results.map((result) => `${result.status}  ${result.number}. ${result.title}: ${result.evidence}`);
+  lines.push(`${report.ok ? 'OK' : 'FAILED'}: ${report.passed} passed, ${report.failed} failed, `
+    + `${report.skipped} skipped (${report.url}, auth ${report.auth})`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Credentials of the configured kind that must not be accepted: basic with a wrong password, an
+ * API key with a wrong value in the same header, OAuth2 a forged token (the real token's claims
+ * re-signed with a random key, or garbage when the real token is not a JWT).
+ */
+export function wrongCredentials(spec: AuthSpec, validHeaders: Readonly<Headers>): { headers: Headers; what: string } {
+  const salt = randomBytes(6).toString('hex');
+  switch (spec.mode) {
+    case 'basic':
+      return {
+        headers: { Authorization: basicAuthorization(spec.username, `${spec.password}-wrong-${salt}`) },
+        what: 'right user, wrong password',
+      };
+    case 'apikey':
+      return { headers: { [spec.header]: `wrong-${salt}` }, what: `wrong value in ${spec.header}` };
+    case 'oauth2': {
+      const sent = validHeaders.Authorization;
+      const forged = sent?.startsWith('Bearer ') ? forgeJwt(sent.slice('Bearer '.length)) : undefined;
+      return forged === undefined
+        ? { headers: { Authorization: `Bearer garbage.${salt}.token` }, what: 'garbage bearer token' }
+        : { headers: { Authorization: `Bearer ${forged}` }, what: 'forged token: real claims, wrong signature' };
+    }
+    case 'none':
+      return { headers: {}, what: 'no credentials' };
+  }
+}
+
+/** The token's header and claims re-signed HS256 with a random key; undefined if it is no JWT. */
+export function forgeJwt(token: string): string | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[0] === undefined || parts[1] === undefined) {
+    return undefined;
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+    JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const kid = typeof header === 'object' && header !== null && 'kid' in header ? (header as { kid: unknown }).kid : undefined;
+  const forgedHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', ...(kid === undefined ? {} : { kid }) }))
+    .toString('base64url');
+  const signingInput = `${forgedHeader}.${parts[1]}`;
+  const signature = createHmac('sha256', randomBytes(32)).update(signingInput).digest('base64url');
+  return `${signingInput}.${signature}`;
+}
+
+function expect2xx(number: number, title: string, outcome: HttpOutcome, timeoutMs: number): CheckResult {
+  const ok = outcome.kind === 'answer' && isSuccess(outcome.status);
+  return { number, title, status: ok ? 'PASS' : 'FAIL', evidence: evidenceOf(outcome, timeoutMs, !ok) };
+}
+
+function expectRefused(number: number, title: string, outcome: HttpOutcome, timeoutMs: number, what: string): CheckResult {
+  // Only an answer proves a refusal; a timeout or a network error proves nothing.
+  const ok = outcome.kind === 'answer' && !isSuccess(outcome.status);
+  return { number, title, status: ok ? 'PASS' : 'FAIL', evidence: `${evidenceOf(outcome, timeoutMs, false)} (${what})` };
+}
+
+/** `withBody`: the check failed where valid credentials were sent: show the answer's body and hints. */
+function evidenceOf(outcome: HttpOutcome, timeoutMs: number, withBody: boolean): string {
+  switch (outcome.kind) {
+    case 'answer': {
+      // Where valid credentials were sent, a 401 or 403 most likely means --auth does not match.
+      const hint = withBody && (outcome.status === 401 || outcome.status === 403) ? ' (credentials refused: check --auth)' : '';
+      const body = withBody && outcome.body.length > 0 ? `, body ${oneLine(outcome.body)}` : '';
+      return `${outcome.status} in ${ms(outcome.latencyMs)}${hint}${body}`;
+    }
+    case 'timeout':
+      return `no answer within the timeout (${timeoutMs} ms)`;
+    case 'network_error':
+      return `no answer: ${outcome.reason}`;
+  }
+}
+
+function tally(outcomes: readonly HttpOutcome[], timeoutMs: number): string {
+  const counts = new Map<string, number>();
+  for (const outcome of outcomes) {
+    const key = outcome.kind === 'answer' ? String(outcome.status)
+      : outcome.kind === 'timeout' ? `timeout ${timeoutMs} ms` : outcome.reason;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => `${key}: ${n}`).join(', ');
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+}
+
+function ms(value: number): string {
+  return `${Math.round(value * 10) / 10} ms`;
+}

@@ -1,0 +1,102 @@
+/**
+ * `unico-sim deliver`: send notifications the way Unico does (its auth, its concurrency limit,
+ * its retries, its duplicates) and sum up what the endpoint answered.
+ */
+import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
+import { createCredentials, type OAuth2ClientConfig } from './credentials.ts';
+import type { Clock, HttpSender } from './http-sender.ts';
+import { generateNotifications, planDuplicates, type NotificationSource } from './notifications.ts';
+import type { ProgressLine } from './progress.ts';
+import { deliverWithRetry, type AttemptRecord, type Random, type RetryPolicy, type Sleep } from './retry.ts';
+import { Semaphore } from './semaphore.ts';
+import { summarize, type DeliverSummary, type DeliveryOutcome } from './summary.ts';
+
+export interface DeliverConfig {
+  readonly url: string;
+  readonly auth: AuthSpec;
+  readonly oauth2: OAuth2ClientConfig | undefined;
+  readonly count: number;
+  readonly processIds: readonly string[];
+  readonly concurrency: number;
+  /** Share of notifications (0..1) that get one extra copy. */
+  readonly duplicates: number;
+  readonly expiredRatio: number;
+  readonly state: string;
+  readonly policy: RetryPolicy;
+}
+
+export interface RunDeps {
+  readonly send: HttpSender;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly random: Random;
+  readonly source: NotificationSource;
+  readonly progress: ProgressLine | undefined;
+}
+
+export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<DeliverSummary> {
+  const started = deps.clock();
+  const notifications = generateNotifications(config, deps.source);
+  const duplicates = planDuplicates(notifications.length, config.duplicates, deps.random);
+  const credentials = createCredentials(config.auth, config.oauth2, deps.send, deps.clock);
+  const slots = new Semaphore(config.concurrency);
+  const total = notifications.length + duplicates.length;
+  const counts = { done: 0, delivered: 0, failed: 0, attempts: 0, retries: 0 };
+
+  const showProgress = (force = false): void => {
+    deps.progress?.update({ total, ...counts, inFlight: slots.inFlight }, force);
+  };
+  const onAttempt = (record: AttemptRecord): void => {
+    counts.attempts += 1;
+    if (record.attempt > 1) {
+      counts.retries += 1;
+    }
+    showProgress();
+  };
+  const deliverOne = async (index: number, duplicate: boolean): Promise<DeliveryOutcome> => {
+    const notification = notifications[index];
+    if (notification === undefined) {
+      throw new RangeError(`no notification ${index}`);
+    }
+    const result = await deliverWithRetry(config.url, JSON.stringify(notification), config.policy, {
+      send: deps.send, credentials, sleep: deps.sleep, random: deps.random, slots, onAttempt,
+    });
+    counts.done += 1;
+    if (result.delivered) {
+      counts.delivered += 1;
+    } else {
+      counts.failed += 1;
+    }
+    showProgress();
+    return { processId: notification.processId, duplicate, result };
+  };
+
+  // Launch in order; the FIFO slots keep that order, so a concurrent copy goes out right beside
+  // its original, and a later copy is queued when its original's delivery has ended.
+  const originals: Array<Promise<DeliveryOutcome>> = [];
+  const copies: Array<Promise<DeliveryOutcome>> = [];
+  const plansByIndex = Map.groupBy(duplicates, (plan) => plan.of);
+  notifications.forEach((_, index) => {
+    const original = deliverOne(index, false);
+    originals.push(original);
+    for (const plan of plansByIndex.get(index) ?? []) {
+      copies.push(plan.timing === 'concurrent'
+        ? deliverOne(index, true)
+        : original.then(() => deliverOne(index, true)));
+    }
+  });
+  const outcomes = [...(await Promise.all(originals)), ...(await Promise.all(copies))];
+  showProgress(true);
+  deps.progress?.finish();
+
+  return summarize({
+    url: config.url,
+    notifications: notifications.length,
+    outcomes,
+    timeoutMs: config.policy.timeoutMs,
+    concurrency: config.concurrency,
+    maxInFlight: slots.maxInFlight,
+    tokenRequests: credentials.tokenRequests,
+    elapsedMs: deps.clock() - started,
+  });
+}
