@@ -75,15 +75,15 @@ function webhookAuthFrom(auth: StackConfig['auth']): WebhookAuth {
         issuer: auth.issuer,
         audiences: [...auth.audiences],
         clientIds: [...auth.clientIds],
-        requiredScopes: [...auth.scopes],
+        requiredScopes: [...auth.requiredScopes],
         ...(auth.jwksUri !== undefined ? { jwksUri: auth.jwksUri } : {}),
-        keysMaxStale: Duration.hours(auth.keysMaxStaleHours),
+        keysMaxStale: Duration.seconds(auth.keysMaxStaleSeconds),
       };
   }
 }
 
 /**
- * The whole app as `cdk synth` builds it: context validated (throws `StackConfigError`), the
+ * The whole app as `cdk synth` builds it: context validated (throws `ConfigurationError`), the
  * stack `UnicoWebhook-<stage>` (environment-agnostic: no credentials, no lookups), and cdk-nag's
  * AwsSolutions pack registered as a validation plugin, so any unacknowledged finding fails synth.
  * bin/app.ts and the infra tests both use it.

@@ -7,8 +7,7 @@
  * One implementation serves both sides: the receiver (what to accept) and the simulator (what to
  * send), so the two can never disagree on how a spec is read.
  */
-
-export type AuthMode = 'none' | 'basic' | 'apikey' | 'oauth2';
+import { DEFAULT_API_KEY_HEADER, HEADER_NAME } from './webhook-auth.ts';
 
 export type AuthSpec =
   | { readonly mode: 'none' }
@@ -20,11 +19,6 @@ export class InvalidAuthSpecError extends Error {
   override readonly name = 'InvalidAuthSpecError';
 }
 
-/** RFC 9110 token characters: what a header name may be made of. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** Without a header name, Unico puts an API key in the Authorization header, with no scheme. */
-export const DEFAULT_API_KEY_HEADER = 'Authorization';
 
 /**
  * Reads a spec. Throws InvalidAuthSpecError with a message that names the problem but never

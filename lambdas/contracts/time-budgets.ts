@@ -1,25 +1,51 @@
 /**
- * Time limits of the intake derived from the response deadline, in one place so that the CDK
- * stack, the AWS wiring and the local stack cannot drift apart.
+ * Each function's time limits, derived from its deadline in one place, so that the CDK stack, the
+ * function's own wiring and the local stack cannot drift apart.
  */
 
-/**
- * The intake function's timeout, in Lambda's whole seconds: the deadline plus one. The handler
- * answers before the deadline on its own; the spare second is for logging after a slow call.
- */
-export function intakeFunctionTimeoutSeconds(responseDeadlineMs: number): number {
-  return Math.ceil(responseDeadlineMs / 1000) + 1;
+/** What the intake may spend, all derived from the timeout set in Unico's webhook form. */
+export interface IntakeTimeBudget {
+  /** The deadline itself: Unico's timeout. */
+  readonly responseDeadlineMs: number;
+  /**
+   * The function's timeout, in Lambda's whole seconds: the deadline plus one. The handler answers
+   * before the deadline on its own; the spare second is for logging after a slow call.
+   */
+  readonly functionTimeoutSeconds: number;
+  /** Kept back from the deadline for the answer's way back to Unico. */
+  readonly responseMarginMs: number;
+  /** How long a read of the OAuth2 provider's key set may take: a third of the deadline. */
+  readonly keyFetchTimeoutMs: number;
+  /**
+   * How long a request that holds the last good credentials waits for a Secrets Manager refresh
+   * before it answers with them: a fifth of the deadline, leaving the rest for claim and send.
+   */
+  readonly credentialRefreshWaitMs: number;
+  /**
+   * The AWS SDK's own limits. Each call is also bounded by the deadline (abort and stop waiting);
+   * these make the SDK fail fast enough that its one retry still fits inside it.
+   */
+  readonly awsCalls: {
+    /** One retry of a transient failure fits comfortably in the usual 5 s; more would only be cut. */
+    readonly maxAttempts: number;
+    /** A TCP connect to an AWS endpoint takes milliseconds; a second is already a fault. */
+    readonly connectionTimeoutMs: number;
+    /** Socket idle time allowed while waiting for an answer: a third of the deadline. */
+    readonly requestTimeoutMs: number;
+  };
 }
 
-/** How long a fetch of the OAuth2 provider's key set may take: a third of the deadline. */
-export function keyFetchTimeoutMs(responseDeadlineMs: number): number {
-  return Math.floor(responseDeadlineMs / 3);
-}
-
-/**
- * How long a request that holds the last good credentials waits for a Secrets Manager refresh
- * before it answers with them: a fifth of the deadline, leaving the rest for the claim and enqueue.
- */
-export function credentialRefreshWaitMs(responseDeadlineMs: number): number {
-  return Math.floor(responseDeadlineMs / 5);
+export function intakeTimeBudget(responseDeadlineMs: number): IntakeTimeBudget {
+  return {
+    responseDeadlineMs,
+    functionTimeoutSeconds: Math.ceil(responseDeadlineMs / 1000) + 1,
+    responseMarginMs: Math.min(500, Math.max(100, Math.floor(responseDeadlineMs / 10))),
+    keyFetchTimeoutMs: Math.floor(responseDeadlineMs / 3),
+    credentialRefreshWaitMs: Math.floor(responseDeadlineMs / 5),
+    awsCalls: {
+      maxAttempts: 2,
+      connectionTimeoutMs: Math.min(1000, Math.max(100, Math.floor(responseDeadlineMs / 5))),
+      requestTimeoutMs: Math.max(200, Math.floor(responseDeadlineMs / 3)),
+    },
+  };
 }

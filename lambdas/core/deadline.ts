@@ -54,3 +54,19 @@ export class Deadline {
     }
   }
 }
+
+/**
+ * `work`'s result if it settles within `milliseconds`, else `fallback`. The work goes on either
+ * way: this only bounds how long the caller waits for it.
+ */
+export async function resultWithin<T, F>(work: Promise<T>, milliseconds: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), milliseconds);
+  });
+  try {
+    return await Promise.race([work, elapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

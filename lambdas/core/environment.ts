@@ -1,27 +1,28 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
 
+/** One schema per setting, keyed by the name it is read under (an environment variable). */
+export type SettingSchemas = Readonly<Record<string, z.ZodMiniType>>;
+export type SettingValues<S extends SettingSchemas> = { -readonly [K in keyof S]: z.output<S[K]> };
+
 /**
- * Reads configuration from environment variables once, at start, with a schema. A missing or
- * bad value stops the start with one line per problem, never an empty-string default.
+ * Reads settings once, at start. Each setting is checked on its own, then `rules` (checks across
+ * settings) run on those that passed, so one bad value never hides another: a start stops with
+ * every problem at once, one line each, never with an empty-string default.
  */
-export function readEnvironment<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.output<T> {
-  const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-  throw new ConfigurationError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+export function readSettings<S extends SettingSchemas>(
+  schemas: S,
+  source: Readonly<Record<string, unknown>> = process.env,
+  rules: (values: Partial<SettingValues<S>>) => string[] = () => [],
+): SettingValues<S> {
+  const values: Partial<SettingValues<S>> = {};
+  const problems: string[] = [];
+  for (const [name, schema] of Object.entries(schemas) as Array<[keyof S & string, z.ZodMiniType]>) {
+    const parsed = schema.safeParse(source[name]);
+    if (parsed.success) values[name] = parsed.data as SettingValues<S>[typeof name];
+    else problems.push(...parsed.error.issues.map((issue) => `${[name, ...issue.path].join('.')}: ${issue.message}`));
+  }
+  problems.push(...rules(values));
+  if (problems.length > 0) throw new ConfigurationError('invalid configuration', problems);
+  return values as SettingValues<S>;
 }
-
-/** A comma-separated list; empty or absent gives []. */
-export const commaList = z
-  .string()
-  .optional()
-  .transform((value) =>
-    (value ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
-
-export const integerIn = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);

@@ -72,9 +72,17 @@ export class DeadlineExceededError extends ReceiverError {
   }
 }
 
-/** A configuration value is missing or invalid; raised once, at start. */
+/**
+ * Settings are missing or invalid: raised once, where they are read (a function's start, `npm
+ * start`, `cdk synth`), with every problem at once, one line each naming the setting.
+ */
 export class ConfigurationError extends ReceiverError {
   override readonly name = 'ConfigurationError';
+  readonly problems: readonly string[];
+  constructor(heading: string, problems: readonly string[]) {
+    super(`${heading}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.problems = problems;
+  }
 }
 
 function describeCause(cause: unknown): string {

@@ -1,48 +1,44 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { OAuth2Settings } from '../core/auth/jwt-authenticator.ts';
-import { DEFAULT_API_KEY_HEADER } from '../contracts/auth-notation.ts';
-import { commaList, integerIn, readEnvironment } from '../core/environment.ts';
+import { readSettings, type SettingValues } from '../core/environment.ts';
+import { httpUrlSetting, integerSetting, listSetting } from '../contracts/settings.ts';
+import {
+  DEFAULT_API_KEY_HEADER,
+  describeProblems,
+  KEYS_MAX_STALE_SECONDS,
+  WEBHOOK_AUTH_ENVIRONMENT,
+  WEBHOOK_AUTH_MODES,
+  webhookAuthProblems,
+  type WebhookAuthSettings,
+} from '../contracts/webhook-auth.ts';
+
+const required = z.string().check(z.minLength(1, { error: 'required' }));
 
 /** The intake Lambda's configuration in AWS, as the CDK stack sets it. */
-const intakeEnvironment = z
-  .object({
-    CLAIMS_TABLE_NAME: z.string().min(1),
-    INTAKE_QUEUE_URL: z.url(),
-    RESPONSE_DEADLINE_MS: integerIn(1000, 60_000, 5000),
-    CLAIM_RETENTION_DAYS: integerIn(1, 3650, 90),
-    WEBHOOK_AUTH_MODE: z.enum(['none', 'basic', 'apikey', 'oauth2']),
-    WEBHOOK_AUTH_SECRET_ARN: z.string().min(1).optional(),
-    WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS: integerIn(0, 3600, 300),
-    WEBHOOK_API_KEY_HEADER: z.string().min(1).default(DEFAULT_API_KEY_HEADER),
-    OAUTH2_ISSUER: z.url().optional(),
-    OAUTH2_JWKS_URI: z.url().optional(),
-    OAUTH2_AUDIENCES: commaList,
-    OAUTH2_CLIENT_IDS: commaList,
-    OAUTH2_REQUIRED_SCOPES: commaList,
-    OAUTH2_KEYS_MAX_STALE_SECONDS: integerIn(600, 7 * 24 * 3600, 24 * 3600),
-  })
-  // `when` makes the check run even after a field failed, so every problem is reported at once;
-  // a field that failed may then hold its raw value, hence the defensive reads.
-  .superRefine(
-    (env, context) => {
-      const mode = env.WEBHOOK_AUTH_MODE;
-      const listed = (value: unknown) => Array.isArray(value) && value.length > 0;
-      if ((mode === 'basic' || mode === 'apikey') && env.WEBHOOK_AUTH_SECRET_ARN === undefined) {
-        context.addIssue({ code: 'custom', path: ['WEBHOOK_AUTH_SECRET_ARN'], message: `required for ${mode}` });
-      }
-      if (mode === 'oauth2' && env.OAUTH2_ISSUER === undefined) {
-        context.addIssue({ code: 'custom', path: ['OAUTH2_ISSUER'], message: 'required for oauth2' });
-      }
-      if (mode === 'oauth2' && !listed(env.OAUTH2_AUDIENCES) && !listed(env.OAUTH2_CLIENT_IDS)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['OAUTH2_AUDIENCES'],
-          message: 'oauth2 needs OAUTH2_AUDIENCES or OAUTH2_CLIENT_IDS',
-        });
-      }
-    },
-    { when: () => true },
-  );
+const INTAKE_SETTINGS = {
+  CLAIMS_TABLE_NAME: required,
+  INTAKE_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo'),
+  RESPONSE_DEADLINE_MS: z._default(integerSetting(1000, 60_000), 5000),
+  CLAIM_RETENTION_DAYS: z._default(integerSetting(1, 3650), 90),
+  WEBHOOK_AUTH_SECRET_ARN: z.optional(required),
+  WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS: z._default(integerSetting(0, 3600), 300),
+  [WEBHOOK_AUTH_ENVIRONMENT.mode]: z.enum(WEBHOOK_AUTH_MODES, { error: `must be one of ${WEBHOOK_AUTH_MODES.join(', ')}` }),
+  [WEBHOOK_AUTH_ENVIRONMENT.header]: z._default(z.string(), DEFAULT_API_KEY_HEADER),
+  [WEBHOOK_AUTH_ENVIRONMENT.issuer]: z.optional(z.string()),
+  [WEBHOOK_AUTH_ENVIRONMENT.jwksUri]: z.optional(z.string()),
+  [WEBHOOK_AUTH_ENVIRONMENT.audiences]: listSetting,
+  [WEBHOOK_AUTH_ENVIRONMENT.clientIds]: listSetting,
+  [WEBHOOK_AUTH_ENVIRONMENT.requiredScopes]: listSetting,
+  [WEBHOOK_AUTH_ENVIRONMENT.keysMaxStaleSeconds]: z._default(
+    integerSetting(KEYS_MAX_STALE_SECONDS.min, KEYS_MAX_STALE_SECONDS.max),
+    KEYS_MAX_STALE_SECONDS.fallback,
+  ),
+} as const;
+
+type IntakeValues = Partial<SettingValues<typeof INTAKE_SETTINGS>>;
+
+/** Every environment variable the intake reads: what the CDK may write for it, and nothing else. */
+export const INTAKE_SETTING_NAMES: readonly string[] = Object.keys(INTAKE_SETTINGS);
 
 /** The auth part of the configuration, one shape per mode: nothing optional that a mode needs. */
 export type IntakeAuthConfig =
@@ -69,45 +65,94 @@ export interface IntakeConfig {
 }
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeConfig {
-  const raw = readEnvironment(intakeEnvironment, env);
+  const values = readSettings(INTAKE_SETTINGS, env, authRules);
+  const auth = authSettings(values);
   return {
-    claimsTableName: raw.CLAIMS_TABLE_NAME,
-    intakeQueueUrl: raw.INTAKE_QUEUE_URL,
-    responseDeadlineMs: raw.RESPONSE_DEADLINE_MS,
-    claimRetentionDays: raw.CLAIM_RETENTION_DAYS,
-    auth: authConfig(raw),
+    claimsTableName: values.CLAIMS_TABLE_NAME,
+    intakeQueueUrl: values.INTAKE_QUEUE_URL,
+    responseDeadlineMs: values.RESPONSE_DEADLINE_MS,
+    claimRetentionDays: values.CLAIM_RETENTION_DAYS,
+    auth: intakeAuth(auth, values),
   };
 }
 
-/** The schema's cross-field check guarantees what each mode needs; this only narrows the types. */
-function authConfig(raw: z.output<typeof intakeEnvironment>): IntakeAuthConfig {
-  switch (raw.WEBHOOK_AUTH_MODE) {
+/**
+ * The rules every deployment of the webhook's auth follows (the same ones the CDK checks at
+ * synth), plus what the function itself needs: the secret for basic and apikey, the issuer for
+ * oauth2. The CDK refuses `none` and http URLs outside development stages; the function trusts
+ * that decision, so it checks the settings as a development stage would.
+ */
+function authRules(values: IntakeValues): string[] {
+  const mode = values[WEBHOOK_AUTH_ENVIRONMENT.mode];
+  const problems: string[] = [];
+  if ((mode === 'basic' || mode === 'apikey') && values.WEBHOOK_AUTH_SECRET_ARN === undefined) {
+    problems.push(`WEBHOOK_AUTH_SECRET_ARN: required for ${mode}`);
+  }
+  if (mode === 'oauth2' && values[WEBHOOK_AUTH_ENVIRONMENT.issuer] === undefined) {
+    problems.push(`${WEBHOOK_AUTH_ENVIRONMENT.issuer}: required for oauth2`);
+  }
+  const auth = mode === undefined ? undefined : authSettings(values);
+  if (auth !== undefined) {
+    // A setting that failed its own check is reported once, by that check.
+    const failed = (name: string) => !(name in values);
+    const ruled = webhookAuthProblems(auth, true, WEBHOOK_AUTH_ENVIRONMENT).filter((problem) => !failed(WEBHOOK_AUTH_ENVIRONMENT[problem.field]));
+    problems.push(...describeProblems(ruled, WEBHOOK_AUTH_ENVIRONMENT));
+  }
+  return problems;
+}
+
+function authSettings(values: IntakeValues): WebhookAuthSettings {
+  const names = WEBHOOK_AUTH_ENVIRONMENT;
+  switch (values[names.mode]) {
+    case 'none':
+    case undefined:
+      return { mode: 'none' };
+    case 'basic':
+      return { mode: 'basic' };
+    case 'apikey':
+      return { mode: 'apikey', header: values[names.header] ?? DEFAULT_API_KEY_HEADER };
+    case 'oauth2': {
+      const jwksUri = values[names.jwksUri];
+      return {
+        mode: 'oauth2',
+        issuer: values[names.issuer] ?? '',
+        ...(jwksUri ? { jwksUri } : {}),
+        audiences: values[names.audiences] ?? [],
+        clientIds: values[names.clientIds] ?? [],
+        requiredScopes: values[names.requiredScopes] ?? [],
+        keysMaxStaleSeconds: values[names.keysMaxStaleSeconds] ?? KEYS_MAX_STALE_SECONDS.fallback,
+      };
+    }
+  }
+}
+
+function intakeAuth(auth: WebhookAuthSettings, values: SettingValues<typeof INTAKE_SETTINGS>): IntakeAuthConfig {
+  switch (auth.mode) {
     case 'none':
       return { mode: 'none' };
     case 'basic':
     case 'apikey':
       return {
-        mode: raw.WEBHOOK_AUTH_MODE,
-        secretArn: required(raw.WEBHOOK_AUTH_SECRET_ARN),
-        secretMaxAgeSeconds: raw.WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS,
-        apiKeyHeader: raw.WEBHOOK_API_KEY_HEADER,
+        mode: auth.mode,
+        secretArn: values.WEBHOOK_AUTH_SECRET_ARN ?? missing('WEBHOOK_AUTH_SECRET_ARN'),
+        secretMaxAgeSeconds: values.WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS,
+        apiKeyHeader: auth.mode === 'apikey' ? auth.header : values[WEBHOOK_AUTH_ENVIRONMENT.header],
       };
     case 'oauth2':
       return {
         mode: 'oauth2',
         oauth2: {
-          issuer: required(raw.OAUTH2_ISSUER),
-          ...(raw.OAUTH2_JWKS_URI ? { jwksUri: raw.OAUTH2_JWKS_URI } : {}),
-          audiences: raw.OAUTH2_AUDIENCES,
-          clientIds: raw.OAUTH2_CLIENT_IDS,
-          requiredScopes: raw.OAUTH2_REQUIRED_SCOPES,
+          issuer: auth.issuer,
+          ...(auth.jwksUri !== undefined ? { jwksUri: auth.jwksUri } : {}),
+          audiences: auth.audiences,
+          clientIds: auth.clientIds,
+          requiredScopes: auth.requiredScopes,
         },
-        keysMaxStaleSeconds: raw.OAUTH2_KEYS_MAX_STALE_SECONDS,
+        keysMaxStaleSeconds: auth.keysMaxStaleSeconds,
       };
   }
 }
 
-function required<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error('configuration check let a required value through');
-  return value;
+function missing(name: string): never {
+  throw new Error(`configuration check let a missing ${name} through`);
 }

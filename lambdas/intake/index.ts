@@ -11,14 +11,16 @@ import { OpenAuthenticator, type Authenticator } from '../core/auth/authenticato
 import { JwtAuthenticator } from '../core/auth/jwt-authenticator.ts';
 import { secretCredentialSource } from '../adapters/secrets-manager/secret-credentials.ts';
 import { StaticCredentialAuthenticator } from '../core/auth/static-credentials.ts';
-import { clientOptionsForDeadline } from '../adapters/aws/client-options.ts';
+import { awsClientOptions } from '../adapters/aws/client-options.ts';
 import { composeIntakeHandler } from './compose.ts';
 import { loadIntakeConfig, type IntakeConfig } from './config.ts';
-import { credentialRefreshWaitMs, keyFetchTimeoutMs } from '../contracts/time-budgets.ts';
+import { INTAKE_FUNCTION } from '../contracts/functions.ts';
+import { intakeTimeBudget } from '../contracts/time-budgets.ts';
 
-const logger = new Logger({ serviceName: 'unico-webhook-intake' });
+const logger = new Logger({ serviceName: INTAKE_FUNCTION.serviceName });
 const config = loadIntakeConfig();
-const clientOptions = clientOptionsForDeadline(config.responseDeadlineMs);
+const budget = intakeTimeBudget(config.responseDeadlineMs);
+const clientOptions = awsClientOptions(budget.awsCalls);
 
 async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticator> {
   switch (auth.mode) {
@@ -32,7 +34,7 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
         mode: auth.mode,
         defaultApiKeyHeader: auth.apiKeyHeader,
         maxAgeSeconds: auth.secretMaxAgeSeconds,
-        refreshWaitMs: credentialRefreshWaitMs(config.responseDeadlineMs),
+        refreshWaitMs: budget.credentialRefreshWaitMs,
         onStaleUse: (error, retryInMs) =>
           logger.warn('credential refresh failed; using the last credentials read', {
             error: error instanceof Error ? error.name : String(error),
@@ -48,7 +50,7 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
     }
     case 'oauth2':
       return new JwtAuthenticator(auth.oauth2, {
-        keyFetchTimeoutMs: keyFetchTimeoutMs(config.responseDeadlineMs),
+        keyFetchTimeoutMs: budget.keyFetchTimeoutMs,
         keySet: {
           maxStaleMs: auth.keysMaxStaleSeconds * 1000,
           // The reason and URL only: never a token.

@@ -6,6 +6,7 @@ import type { NotificationAcceptor } from '../core/acceptance/accept-notificatio
 import type { Authenticator } from '../core/auth/authenticator.ts';
 import { Deadline, systemClock, type Clock } from '../core/deadline.ts';
 import { failureKind } from '../adapters/aws/failure-kind.ts';
+import { intakeTimeBudget } from '../contracts/time-budgets.ts';
 import { DeadlineExceededError, DependencyUnavailableError, UnauthorizedError } from '../core/errors.ts';
 import { parseNotification } from '../core/notification.ts';
 import { acceptedResponse, duplicateResponse, errorResponse } from './http-responses.ts';
@@ -32,7 +33,7 @@ export type IntakeHandler = (
 export function createIntakeHandler(dependencies: IntakeHandlerDependencies): IntakeHandler {
   const { authenticator, acceptor, logger, responseDeadlineMs } = dependencies;
   const clock = dependencies.clock ?? systemClock;
-  const marginMs = responseMarginMs(responseDeadlineMs);
+  const marginMs = intakeTimeBudget(responseDeadlineMs).responseMarginMs;
 
   const handleDelivery = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     // API Gateway's request id ties our log lines to its access log line for the same delivery.
@@ -118,9 +119,4 @@ function requestStart(event: APIGatewayProxyEventV2, clock: Clock): number {
   const received = event.requestContext?.timeEpoch;
   if (typeof received !== 'number' || received > now || now - received > 60_000) return now;
   return received;
-}
-
-/** Kept back from the deadline for the answer's way back to Unico. */
-function responseMarginMs(responseDeadlineMs: number): number {
-  return Math.min(500, Math.max(100, Math.floor(responseDeadlineMs / 10)));
 }

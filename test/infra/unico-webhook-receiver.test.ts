@@ -7,11 +7,8 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import {
-  UnicoWebhookReceiver,
-  UnicoWebhookReceiverPropsError,
-  type UnicoWebhookReceiverProps,
-} from '../../lib/unico-webhook-receiver.ts';
+import { ConfigurationError } from '../../lambdas/core/errors.ts';
+import { UnicoWebhookReceiver, type UnicoWebhookReceiverProps } from '../../lib/unico-webhook-receiver.ts';
 
 function build(props?: UnicoWebhookReceiverProps): { app: App; stack: Stack; receiver: UnicoWebhookReceiver } {
   const app = new App();
@@ -25,7 +22,7 @@ function propsProblems(props: UnicoWebhookReceiverProps): readonly string[] {
     build(props);
     return [];
   } catch (error) {
-    if (error instanceof UnicoWebhookReceiverPropsError) return error.problems;
+    if (error instanceof ConfigurationError) return error.problems;
     throw error;
   }
 }
@@ -43,15 +40,15 @@ function nagFindings(app: App): string[] {
 describe('UnicoWebhookReceiver props', () => {
   it('refuses auth none unless development is true', () => {
     expect(propsProblems({ auth: { mode: 'none' } })).toEqual([
-      'auth none is for development stages only; set development=true or choose basic, apikey or oauth2',
+      'auth.mode: none is for development stages only; set development=true or choose basic, apikey or oauth2',
     ]);
     expect(propsProblems({ auth: { mode: 'none' }, development: true })).toEqual([]);
   });
 
   it('refuses oauth2 without audiences or client ids, and an http issuer outside development', () => {
     expect(propsProblems({ auth: { mode: 'oauth2', issuer: 'http://id.example.com' } })).toEqual([
-      'auth.issuer must use https; http is allowed only when development is true',
-      'oauth2 needs at least one of auth.audiences or auth.clientIds',
+      'auth.issuer: must use https; http is allowed only when development is true',
+      'auth.audiences: oauth2 needs at least one audience (auth.audiences) or client id (auth.clientIds) to accept',
     ]);
   });
 
@@ -60,7 +57,7 @@ describe('UnicoWebhookReceiver props', () => {
 
     expect(propsProblems({ auth: { ...oauth2, keysMaxStale: Duration.hours(48) } })).toEqual([]);
     expect(propsProblems({ auth: { ...oauth2, keysMaxStale: Duration.minutes(5) } })).toEqual([
-      'auth.keysMaxStale must be whole seconds from 10 minutes to 7 days; got 5 minutes',
+      'auth.keysMaxStale: must be from 600 seconds (10 minutes) to 604800 seconds (7 days)',
     ]);
     expect(propsProblems({ auth: { ...oauth2, keysMaxStale: Duration.days(8) } })).toHaveLength(1);
   });
@@ -78,13 +75,13 @@ describe('UnicoWebhookReceiver props', () => {
       thrown = error;
     }
 
-    expect(thrown).toBeInstanceOf(UnicoWebhookReceiverPropsError);
+    expect(thrown).toBeInstanceOf(ConfigurationError);
     const message = (thrown as Error).message;
     expect(message).toMatch(/^Invalid UnicoWebhookReceiver props:/);
-    expect(message).toContain('responseDeadline must be from 1 to 30 seconds');
-    expect(message).toContain('claimRetention must be a whole number of days from 1 to 3650');
-    expect(message).toContain('throttling.burstLimit must be a whole number of at least 1');
-    expect(message).toContain('auth.header must be an HTTP header name');
+    expect(message).toContain('responseDeadline: must be from 1 to 30 seconds');
+    expect(message).toContain('claimRetention: must be a whole number of days from 1 to 3650');
+    expect(message).toContain('throttling.burstLimit: must be a whole number of at least 1');
+    expect(message).toContain('auth.header: must be an HTTP header name');
   });
 
   it('refuses a username next to a secret that already holds one', () => {
@@ -94,7 +91,7 @@ describe('UnicoWebhookReceiver props', () => {
 
     expect(() =>
       new UnicoWebhookReceiver(stack, 'Receiver', { auth: { mode: 'basic', username: 'someone', secret } }),
-    ).toThrow('auth.username applies only to a generated secret');
+    ).toThrow('auth.username: applies only to a generated secret');
   });
 
   it('rounds the timeout up to whole seconds, one second past the deadline', () => {

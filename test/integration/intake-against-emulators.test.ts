@@ -5,7 +5,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
 import { basicAuthorization } from '../../lambdas/contracts/auth-notation.ts';
 import { StaticCredentialAuthenticator } from '../../lambdas/core/auth/static-credentials.ts';
-import { clientOptionsForDeadline } from '../../lambdas/adapters/aws/client-options.ts';
+import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
+import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
@@ -42,7 +43,7 @@ beforeAll(async () => {
     startFaultProxy(sqsEmulator.endpoint),
     startFaultProxy(dynamodbEmulator.endpoint),
   ]);
-  const clientOptions = clientOptionsForDeadline(RESPONSE_DEADLINE_MS);
+  const clientOptions = awsClientOptions(intakeTimeBudget(RESPONSE_DEADLINE_MS).awsCalls);
   dynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions });
   intakeDynamodb = new DynamoDBClient({ ...emulatorClientConfig({ endpoint: dynamodbProxy.endpoint }), ...clientOptions });
   verifierSqs = new SQSClient(emulatorClientConfig(sqsEmulator));

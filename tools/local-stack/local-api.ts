@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { apiGatewayEvent, lambdaContext, type RouteMatch } from './api-gateway-event.ts';
+import { resultWithin } from '../../lambdas/core/deadline.ts';
 
 export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -69,7 +70,7 @@ async function serve(routes: readonly LocalRoute[], request: IncomingMessage, re
   }
   const event = apiGatewayEvent(request, body, match.route, receivedAt);
   const context = lambdaContext(match.localRoute.functionName, match.localRoute.timeoutMs);
-  const result = await withTimeout(match.localRoute.handler(event, context), match.localRoute.timeoutMs);
+  const result = await resultWithin(match.localRoute.handler(event, context), match.localRoute.timeoutMs, undefined);
   if (result === undefined) {
     writeJson(response, 503, { message: 'Service Unavailable' });
     return;
@@ -124,18 +125,6 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function writeJson(response: ServerResponse, status: number, body: object) {

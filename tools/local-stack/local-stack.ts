@@ -4,12 +4,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
-import { intakeFunctionTimeoutSeconds, keyFetchTimeoutMs } from '../../lambdas/contracts/time-budgets.ts';
+import { INTAKE_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
+import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { OpenAuthenticator, type Authenticator } from '../../lambdas/core/auth/authenticator.ts';
 import { JwtAuthenticator } from '../../lambdas/core/auth/jwt-authenticator.ts';
 import { formatAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { credentialFromSpec, StaticCredentialAuthenticator } from '../../lambdas/core/auth/static-credentials.ts';
-import { clientOptionsForDeadline } from '../../lambdas/adapters/aws/client-options.ts';
+import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from './emulators.ts';
 import { startLocalApi } from './local-api.ts';
 import { startOAuth2Provider, type RunningOAuth2Provider } from './oauth2-provider.ts';
@@ -18,7 +20,6 @@ import { ensureLocalResources } from './resources.ts';
 export const LOCAL_REGION = 'us-east-1';
 /** The emulators accept any credentials; fixed dummies keep the SDK from looking for real ones. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-export const WEBHOOK_PATH = '/webhooks/unico';
 
 export interface LocalStackOptions {
   readonly port: number;
@@ -83,7 +84,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     ]);
     stoppers.push(dynamodbEmulator.stop, sqsEmulator.stop);
 
-    const clientOptions = clientOptionsForDeadline(options.responseDeadlineMs);
+    const budget = intakeTimeBudget(options.responseDeadlineMs);
+    const clientOptions = awsClientOptions(budget.awsCalls);
     const dynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions });
     const sqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...clientOptions });
     stoppers.push(async () => {
@@ -104,15 +106,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       intakeQueueUrl: resources.intakeQueueUrl,
       authenticator: localAuthenticator(options.auth, oauth2, options.responseDeadlineMs),
       responseDeadlineMs: options.responseDeadlineMs,
-      logger: new Logger({ serviceName: 'unico-webhook-intake' }),
+      logger: new Logger({ serviceName: INTAKE_FUNCTION.serviceName }),
     });
     const api = await startLocalApi(
       [
         {
           method: 'POST',
           path: WEBHOOK_PATH,
-          functionName: 'unico-webhook-intake',
-          timeoutMs: intakeFunctionTimeoutSeconds(options.responseDeadlineMs) * 1000,
+          functionName: INTAKE_FUNCTION.serviceName,
+          timeoutMs: budget.functionTimeoutSeconds * 1000,
           handler: intake,
         },
       ],
@@ -188,7 +190,7 @@ function localAuthenticator(
           clientIds: [oauth2.clientId],
           requiredScopes: [],
         },
-        { keyFetchTimeoutMs: keyFetchTimeoutMs(responseDeadlineMs) },
+        { keyFetchTimeoutMs: intakeTimeBudget(responseDeadlineMs).keyFetchTimeoutMs },
       );
   }
 }

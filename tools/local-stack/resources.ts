@@ -16,6 +16,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { CLAIMS_TABLE } from '../../lambdas/contracts/claims-table.ts';
+import { INTAKE_QUEUE, RESULTS_QUEUE, type FifoQueueSettings } from '../../lambdas/contracts/queues.ts';
 
 /**
  * The table and queues the CDK stack deploys, with the same shape, in the emulators or in the
@@ -30,13 +31,12 @@ export interface LocalResources {
   readonly resultsDlqUrl: string;
 }
 
-const FOURTEEN_DAYS_SECONDS = String(14 * 24 * 60 * 60);
 
 export async function ensureLocalResources(dynamodb: DynamoDBClient, sqs: SQSClient): Promise<LocalResources> {
   const claimsTableName = await ensureClaimsTable(dynamodb);
   const [intake, results] = await Promise.all([
-    createFifoQueueWithDlq(sqs, 'unico-intake', '180'),
-    createFifoQueueWithDlq(sqs, 'unico-results', '30'),
+    createFifoQueueWithDlq(sqs, INTAKE_QUEUE),
+    createFifoQueueWithDlq(sqs, RESULTS_QUEUE),
   ]);
   return {
     claimsTableName,
@@ -136,12 +136,13 @@ async function ensureQueue(
   return required(created.QueueUrl, 'queue url');
 }
 
-async function createFifoQueueWithDlq(sqs: SQSClient, name: string, visibilityTimeout: string) {
-  const dlqUrl = await ensureQueue(sqs, `${name}-dlq.fifo`, async () => ({
+async function createFifoQueueWithDlq(sqs: SQSClient, settings: FifoQueueSettings) {
+  const retention = String(settings.retentionDays * 24 * 60 * 60);
+  const dlqUrl = await ensureQueue(sqs, `${settings.localName}-dlq.fifo`, async () => ({
     FifoQueue: 'true',
-    MessageRetentionPeriod: FOURTEEN_DAYS_SECONDS,
+    MessageRetentionPeriod: retention,
   }));
-  const queueUrl = await ensureQueue(sqs, `${name}.fifo`, async () => {
+  const queueUrl = await ensureQueue(sqs, `${settings.localName}.fifo`, async () => {
     const dlqAttributes = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
     );
@@ -149,11 +150,11 @@ async function createFifoQueueWithDlq(sqs: SQSClient, name: string, visibilityTi
       FifoQueue: 'true',
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
-      VisibilityTimeout: visibilityTimeout,
-      MessageRetentionPeriod: FOURTEEN_DAYS_SECONDS,
+      VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: retention,
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: required(dlqAttributes.Attributes?.QueueArn, 'dead-letter queue arn'),
-        maxReceiveCount: 5,
+        maxReceiveCount: settings.maxReceiveCount,
       }),
     };
   });

@@ -2,7 +2,7 @@ import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets'
 import { z } from 'zod';
 import { Backoff, type BackoffSettings } from '../../core/backoff.ts';
 import { failureKind, type FailureKind } from '../aws/failure-kind.ts';
-import { systemClock, type Clock } from '../../core/deadline.ts';
+import { resultWithin, systemClock, type Clock } from '../../core/deadline.ts';
 import type { CredentialSource, StaticCredential } from '../../core/auth/static-credentials.ts';
 
 /**
@@ -109,21 +109,8 @@ export function secretCredentialSource(options: SecretCredentialSourceOptions): 
     if (lastGood === undefined) return started;
     const fallback = lastGood;
     // The failure is recorded (and reported) by refresh; this call answers with what it has.
-    return withinMs(started.catch(() => fallback), refreshWaitMs, fallback);
+    return resultWithin(started.catch(() => fallback), refreshWaitMs, fallback);
   };
-}
-
-/** `work`'s result if it settles within `milliseconds`, else `fallback` (work goes on regardless). */
-async function withinMs<T>(work: Promise<T>, milliseconds: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const elapsed = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), milliseconds);
-  });
-  try {
-    return await Promise.race([work, elapsed]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

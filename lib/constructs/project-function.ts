@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The project root: where package.json, package-lock.json and lambdas/ are. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface ProjectFunctionProps {
+  /** The function's entry, relative to the project root (e.g. `lambdas/intake/index.ts`). */
+  readonly entry: string;
+  readonly description: string;
+  /** What the role is for, in a few words (IAM shows it). */
+  readonly roleDescription: string;
+  /** Powertools' `service` on every log line. */
+  readonly serviceName: string;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** @default 512 */
+  readonly memorySize?: number;
+}
+
+export interface ProjectFunction {
+  readonly function: NodejsFunction;
+  /** Holds only what `grant*` adds (and writing to its own log group). */
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+}
+
+/**
+ * A Node.js function the way this project deploys one: nodejs24.x on arm64, an ESM bundle with
+ * the AWS SDK the tests ran against, its own log group, and a role that starts empty. Creates
+ * `<id>LogGroup`, `<id>Role` and `<id>Function` in `scope`.
+ */
+export function projectFunction(scope: Construct, id: string, props: ProjectFunctionProps): ProjectFunction {
+  const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+    retention: props.logRetention,
+    removalPolicy: props.removalPolicy,
+  });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: props.roleDescription,
+  });
+  logGroup.grantWrite(role);
+
+  const fn = new NodejsFunction(scope, `${id}Function`, {
+    description: props.description,
+    entry: path.join(PROJECT_ROOT, props.entry),
+    handler: 'handler',
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    runtime: Runtime.NODEJS_24_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize ?? 512,
+    timeout: props.timeout,
+    role,
+    logGroup,
+    environment: {
+      ...props.environment,
+      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node24',
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
+      // Ship the SDK version the tests ran against (deadline-aware request handler options and
+      // ReturnValuesOnConditionCheckFailure), not whichever one the runtime carries.
+      bundleAwsSDK: true,
+      banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  return { function: fn, role, logGroup };
+}

@@ -1,0 +1,83 @@
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+  type HttpRoute,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
+import type { ReceiverSettings } from '../receiver-props.ts';
+
+
+export interface WebhookApi {
+  readonly api: HttpApi;
+  /** The `$default` stage: access logs and throttling. */
+  readonly stage: HttpStage;
+  readonly webhookRoute: HttpRoute;
+  readonly accessLogGroup: LogGroup;
+  /** The full URL to enter in Unico's webhook form. */
+  readonly webhookUrl: string;
+}
+
+/**
+ * The HTTP API Unico calls: `POST /webhooks/unico` to the intake function, with an explicit
+ * `$default` stage so that it gets access logs and throttling. Creates `Api`, `AccessLogGroup`
+ * and `DefaultStage` in `scope`.
+ */
+export function webhookApi(scope: Construct, intake: IFunction, settings: ReceiverSettings): WebhookApi {
+  const api = new HttpApi(scope, 'Api', {
+    description: 'Receives Unico IDCloud webhooks',
+    createDefaultStage: false,
+  });
+  const accessLogGroup = new LogGroup(scope, 'AccessLogGroup', {
+    retention: settings.logRetention,
+    removalPolicy: settings.removalPolicy,
+  });
+  const stage = new HttpStage(scope, 'DefaultStage', {
+    httpApi: api,
+    autoDeploy: true,
+    throttle: { rateLimit: settings.rateLimit, burstLimit: settings.burstLimit },
+    accessLogSettings: {
+      destination: new LogGroupLogDestination(accessLogGroup),
+      format: ACCESS_LOG_FORMAT,
+    },
+  });
+  const [webhookRoute] = api.addRoutes({
+    path: WEBHOOK_PATH,
+    methods: [HttpMethod.POST],
+    integration: new HttpLambdaIntegration('IntakeIntegration', intake, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+    }),
+  });
+  if (webhookRoute === undefined) throw new Error('HttpApi.addRoutes returned no route');
+  return { api, stage, webhookRoute, accessLogGroup, webhookUrl: `${api.apiEndpoint}${WEBHOOK_PATH}` };
+}
+
+/**
+ * JSON access log: who called what, how it went and how long it took. No headers (they carry the
+ * credentials), no bodies, no query strings.
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    httpMethod: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    protocol: '$context.protocol',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    error: '$context.error.message',
+  }),
+);

@@ -1,0 +1,284 @@
+/**
+ * The props of `UnicoWebhookReceiver`, and their check: every problem reported at once at synth,
+ * in the props' own names. The webhook's auth follows the same rules as the CDK context and the
+ * Lambda's environment (lambdas/contracts/webhook-auth.ts).
+ */
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  DEFAULT_API_KEY_HEADER,
+  describeProblems,
+  KEYS_MAX_STALE_SECONDS,
+  webhookAuthProblems,
+  type WebhookAuthFieldNames,
+  type WebhookAuthSettings,
+} from '../lambdas/contracts/webhook-auth.ts';
+import { ConfigurationError } from '../lambdas/core/errors.ts';
+
+/** How Unico authenticates to the webhook (what is configured in Unico's webhook form). */
+export type WebhookAuth =
+  /** No authentication. Refused unless `development` is true. */
+  | { readonly mode: 'none' }
+  | {
+      readonly mode: 'basic';
+      /**
+       * User name of the generated credential. Only for a generated secret: a secret you pass
+       * carries its own user name.
+       * @default 'unico'
+       */
+      readonly username?: string;
+      /**
+       * Secret holding `{"username","password","previous"?:[{"username","password"}]}`.
+       * @default - a secret is generated (40 letters and digits)
+       */
+      readonly secret?: ISecret;
+    }
+  | {
+      readonly mode: 'apikey';
+      /**
+       * Header Unico puts the key in. With `Authorization` Unico sends the key as the whole
+       * header value, without a scheme.
+       * @default 'Authorization'
+       */
+      readonly header?: string;
+      /**
+       * Secret holding `{"value","header"?,"previous"?:[{"value","header"?}]}`.
+       * @default - a secret is generated (40 letters and digits)
+       */
+      readonly secret?: ISecret;
+    }
+  | {
+      readonly mode: 'oauth2';
+      /** Issuer (`iss`) of the tokens Unico fetches from your OAuth2 provider; an https URL. */
+      readonly issuer: string;
+      /**
+       * Accepted `aud` values. At least one audience or client id is required.
+       * @default - none
+       */
+      readonly audiences?: string[];
+      /**
+       * Accepted client ids (`client_id`/`azp`). At least one audience or client id is required.
+       * @default - none
+       */
+      readonly clientIds?: string[];
+      /**
+       * Scopes every token must carry.
+       * @default - no scope required
+       */
+      readonly requiredScopes?: string[];
+      /**
+       * JWKS URL of the provider.
+       * @default - discovered from the issuer's OpenID configuration
+       */
+      readonly jwksUri?: string;
+      /**
+       * How long the keys of the last good read of the provider's key set keep verifying tokens
+       * while the provider fails (its outages answer 503, never 401), 10 minutes to 7 days.
+       * @default Duration.hours(24)
+       */
+      readonly keysMaxStale?: Duration;
+    };
+
+export interface WebhookThrottling {
+  /**
+   * Steady-state requests per second for the webhook stage.
+   * @default 500 (Unico sends at most 500 concurrent deliveries)
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst of requests for the webhook stage.
+   * @default 1000
+   */
+  readonly burstLimit?: number;
+}
+
+export interface UnicoWebhookReceiverProps {
+  /**
+   * How Unico authenticates to the webhook.
+   * @default { mode: 'basic' } with a generated secret
+   */
+  readonly auth?: WebhookAuth;
+  /**
+   * A development deployment: allows `auth: { mode: 'none' }` and http OAuth2 URLs.
+   * @default false
+   */
+  readonly development?: boolean;
+  /**
+   * The timeout set in Unico's webhook form: the intake answers within it (1 to 30 seconds).
+   * The function's timeout is this plus one second.
+   * @default Duration.seconds(5)
+   */
+  readonly responseDeadline?: Duration;
+  /**
+   * How long a claim (the idempotency record of processId + state) is kept, in whole days
+   * (1 to 3650). Redeliveries after that are treated as new.
+   * @default Duration.days(90)
+   */
+  readonly claimRetention?: Duration;
+  /**
+   * Throttling of the webhook stage.
+   * @default { rateLimit: 500, burstLimit: 1000 }
+   */
+  readonly throttling?: WebhookThrottling;
+  /**
+   * Removal policy of the claims table, the queues, the generated secret and the log groups.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of the intake function's logs and the API access logs.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Visibility timeout of the intake queue: at least six times the timeout of the Lambda that
+   * will consume it.
+   * @default Duration.seconds(180) (6 × a 30-second processor)
+   */
+  readonly intakeVisibilityTimeout?: Duration;
+  /**
+   * Acknowledge the cdk-nag (AwsSolutions) findings this construct accepts by design, each with
+   * its reason (see `acknowledgeNagFindings`). Set false to review every finding.
+   * @default true
+   */
+  readonly acknowledgeNagFindings?: boolean;
+}
+
+/** The props with every default applied, checked. */
+export interface ReceiverSettings {
+  readonly auth: WebhookAuth;
+  /** The auth settings as every place of the receiver reads them (secrets aside). */
+  readonly authSettings: WebhookAuthSettings;
+  readonly development: boolean;
+  readonly responseDeadlineMs: number;
+  readonly claimRetentionDays: number;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: RetentionDays;
+  readonly intakeVisibilityTimeout: Duration | undefined;
+}
+
+/** The heading of the error the construct throws for invalid props. */
+export const PROPS_ERROR_HEADING = 'Invalid UnicoWebhookReceiver props';
+
+const MAX_RESPONSE_DEADLINE_SECONDS = 30;
+
+/** What the props call the auth settings. */
+const AUTH_PROP_NAMES = {
+  mode: 'auth.mode',
+  header: 'auth.header',
+  issuer: 'auth.issuer',
+  jwksUri: 'auth.jwksUri',
+  audiences: 'auth.audiences',
+  clientIds: 'auth.clientIds',
+  requiredScopes: 'auth.requiredScopes',
+  keysMaxStaleSeconds: 'auth.keysMaxStale',
+} as const satisfies WebhookAuthFieldNames;
+
+/** Applies the defaults and checks the props; throws a `ConfigurationError` listing every problem. */
+export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSettings {
+  const auth: WebhookAuth = props.auth ?? { mode: 'basic' };
+  const development = props.development ?? false;
+  const responseDeadline = props.responseDeadline ?? Duration.seconds(5);
+  const claimRetention = props.claimRetention ?? Duration.days(90);
+  const rateLimit = props.throttling?.rateLimit ?? 500;
+  const burstLimit = props.throttling?.burstLimit ?? 1000;
+  const problems: string[] = [];
+
+  const responseDeadlineMs = responseDeadline.toMilliseconds();
+  if (
+    !Number.isInteger(responseDeadlineMs) ||
+    responseDeadlineMs < 1000 ||
+    responseDeadlineMs > MAX_RESPONSE_DEADLINE_SECONDS * 1000
+  ) {
+    problems.push(
+      `responseDeadline: must be from 1 to ${MAX_RESPONSE_DEADLINE_SECONDS} seconds (the timeout in Unico's webhook form); got ${responseDeadline.toHumanString()}`,
+    );
+  }
+  const claimRetentionDays = claimRetention.toDays({ integral: false });
+  if (!Number.isInteger(claimRetentionDays) || claimRetentionDays < 1 || claimRetentionDays > 3650) {
+    problems.push(`claimRetention: must be a whole number of days from 1 to 3650; got ${claimRetention.toHumanString()}`);
+  }
+  if (!Number.isFinite(rateLimit) || rateLimit <= 0) {
+    problems.push(`throttling.rateLimit: must be above 0; got ${rateLimit}`);
+  }
+  if (!Number.isInteger(burstLimit) || burstLimit < 1) {
+    problems.push(`throttling.burstLimit: must be a whole number of at least 1; got ${burstLimit}`);
+  }
+  if (auth.mode === 'basic') {
+    if (auth.secret !== undefined && auth.username !== undefined) {
+      problems.push('auth.username: applies only to a generated secret; the secret you pass holds its own username');
+    }
+    if (auth.username !== undefined && known(auth.username) && !/^[^:\s]{1,128}$/.test(auth.username)) {
+      problems.push('auth.username: must be 1 to 128 characters without colons or spaces (RFC 7617)');
+    }
+  }
+  const authSettings = settingsOf(auth);
+  // A value only known at deploy time (a token) is checked there, not here.
+  const ruled = webhookAuthProblems(authSettings, development, AUTH_PROP_NAMES).filter((problem) =>
+    knownField(auth, problem.field),
+  );
+  problems.push(...describeProblems(ruled, AUTH_PROP_NAMES));
+
+  if (problems.length > 0) throw new ConfigurationError(PROPS_ERROR_HEADING, problems);
+  return {
+    auth,
+    authSettings,
+    development,
+    responseDeadlineMs,
+    claimRetentionDays,
+    rateLimit,
+    burstLimit,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    intakeVisibilityTimeout: props.intakeVisibilityTimeout,
+  };
+}
+
+function settingsOf(auth: WebhookAuth): WebhookAuthSettings {
+  switch (auth.mode) {
+    case 'none':
+    case 'basic':
+      return { mode: auth.mode };
+    case 'apikey':
+      return { mode: 'apikey', header: auth.header ?? DEFAULT_API_KEY_HEADER };
+    case 'oauth2':
+      return {
+        mode: 'oauth2',
+        issuer: auth.issuer,
+        ...(auth.jwksUri !== undefined ? { jwksUri: auth.jwksUri } : {}),
+        audiences: auth.audiences ?? [],
+        clientIds: auth.clientIds ?? [],
+        requiredScopes: auth.requiredScopes ?? [],
+        keysMaxStaleSeconds:
+          auth.keysMaxStale === undefined || auth.keysMaxStale.isUnresolved()
+            ? KEYS_MAX_STALE_SECONDS.fallback
+            : auth.keysMaxStale.toSeconds({ integral: false }),
+      };
+  }
+}
+
+const known = (value: string): boolean => !Token.isUnresolved(value);
+
+function knownField(auth: WebhookAuth, field: keyof WebhookAuthFieldNames): boolean {
+  switch (auth.mode) {
+    case 'apikey':
+      return field !== 'header' || auth.header === undefined || known(auth.header);
+    case 'oauth2': {
+      const values: Partial<Record<keyof WebhookAuthFieldNames, string | readonly string[] | undefined>> = {
+        issuer: auth.issuer,
+        jwksUri: auth.jwksUri,
+        audiences: auth.audiences,
+        clientIds: auth.clientIds,
+        requiredScopes: auth.requiredScopes,
+      };
+      const value = values[field];
+      if (value === undefined) return true;
+      return typeof value === 'string' ? known(value) : value.every(known);
+    }
+    default:
+      return true;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The environment the CDK writes for each function is what that function's own config loader
+ * accepts: synthesize the stack, take the function's environment, stand in plausible values for
+ * what CloudFormation resolves at deploy time, and load it.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { INTAKE_SETTING_NAMES, loadIntakeConfig } from '../../lambdas/intake/config.ts';
+import { buildApp } from '../../lib/unico-webhook-stack.ts';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: {
+    readonly Environment?: { readonly Variables?: Record<string, unknown> };
+    readonly Description?: string;
+  };
+}
+
+/** What the Lambda runtime and Powertools read, not the function's own loader. */
+const PLATFORM_SETTINGS = /^(POWERTOOLS_|NODE_OPTIONS$|AWS_)/;
+
+function synthesizedEnvironment(context: Record<string, unknown>, description: RegExp) {
+  const { app, stack } = buildApp({ context: { ...cdkJson.context, ...context } });
+  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
+  const resources = template.Resources;
+  const [fn] = Object.values(resources).filter(
+    (resource) => resource.Type === 'AWS::Lambda::Function' && description.test(resource.Properties?.Description ?? ''),
+  );
+  const variables = fn?.Properties?.Environment?.Variables ?? {};
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, deployTimeValue(value, resources)]));
+}
+
+/** A stand-in for a value CloudFormation resolves at deploy time, shaped as the real one is. */
+function deployTimeValue(value: unknown, resources: Record<string, CfnResource>): string {
+  if (typeof value === 'string') return value;
+  const reference = (value as { Ref?: string }).Ref;
+  const type = reference === undefined ? undefined : resources[reference]?.Type;
+  switch (type) {
+    case 'AWS::SQS::Queue':
+      return `https://sqs.sa-east-1.amazonaws.com/123456789012/${reference}.fifo`;
+    case 'AWS::DynamoDB::Table':
+      return `stack-${reference}`;
+    case 'AWS::SecretsManager::Secret':
+      return `arn:aws:secretsmanager:sa-east-1:123456789012:secret:${reference}-AbCdEf`;
+    default:
+      throw new Error(`no stand-in for ${JSON.stringify(value)}`);
+  }
+}
+
+const MODES = {
+  basic: {},
+  apikey: { auth: 'apikey', apiKeyHeader: 'X-Api-Key' },
+  oauth2: {
+    auth: 'oauth2',
+    oauth2Issuer: 'https://id.example.com/realms/unico',
+    oauth2Audiences: 'unico-webhook',
+    oauth2Scopes: 'webhook.write',
+    oauth2KeysMaxStaleHours: '36',
+  },
+  none: { stage: 'dev', development: 'true', auth: 'none' },
+} as const;
+
+describe('intake: the environment the CDK writes is what loadIntakeConfig reads', () => {
+  it.each(Object.entries(MODES))('%s: every variable written is one the intake reads, and it loads', (mode, context) => {
+    // Act
+    const env = synthesizedEnvironment({ ...context, responseDeadlineSeconds: '7', claimRetentionDays: '30' }, /intake/i);
+    const config = loadIntakeConfig(env);
+
+    // Assess
+    const written = Object.keys(env).filter((name) => !PLATFORM_SETTINGS.test(name));
+    expect(written.filter((name) => !INTAKE_SETTING_NAMES.includes(name))).toEqual([]);
+    expect(config.auth.mode).toBe(mode);
+    expect(config.responseDeadlineMs).toBe(7000);
+    expect(config.claimRetentionDays).toBe(30);
+    expect(config.claimsTableName).toMatch(/^stack-.*ClaimsTable/);
+    expect(config.intakeQueueUrl).toMatch(/IntakeQueue/);
+  });
+
+  it('the auth settings survive the trip: header, issuer, lists and the keys stale period', () => {
+    // Act
+    const apikey = loadIntakeConfig(synthesizedEnvironment(MODES.apikey, /intake/i));
+    const oauth2 = loadIntakeConfig(synthesizedEnvironment(MODES.oauth2, /intake/i));
+
+    // Assess
+    expect(apikey.auth).toEqual(
+      expect.objectContaining({ mode: 'apikey', apiKeyHeader: 'X-Api-Key', secretArn: expect.stringMatching(/AuthSecret/) }),
+    );
+    expect(oauth2.auth).toEqual({
+      mode: 'oauth2',
+      oauth2: {
+        issuer: 'https://id.example.com/realms/unico',
+        audiences: ['unico-webhook'],
+        clientIds: [],
+        requiredScopes: ['webhook.write'],
+      },
+      keysMaxStaleSeconds: 36 * 3600,
+    });
+  });
+});
