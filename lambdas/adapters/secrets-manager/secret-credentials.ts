@@ -1,5 +1,5 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Backoff, type BackoffSettings } from '../../core/backoff.ts';
 import { failureKind, type FailureKind } from '../aws/failure-kind.ts';
 import { resultWithin, systemClock, type Clock } from '../../core/deadline.ts';
@@ -13,10 +13,11 @@ import type { CredentialSource, StaticCredential } from '../../core/auth/static-
  *   basic:  { "username": "unico", "password": "…", "previous": [{ "username", "password" }] }
  *   apikey: { "value": "…", "header"?: "X-Api-Key", "previous": [{ "value", "header"? }] }
  */
-const basicCredential = z.object({ username: z.string().min(1), password: z.string().min(1) });
-const apiKeyCredential = z.object({ value: z.string().min(1), header: z.string().min(1).optional() });
-const basicSecret = basicCredential.extend({ previous: z.array(basicCredential).default([]) });
-const apiKeySecret = apiKeyCredential.extend({ previous: z.array(apiKeyCredential).default([]) });
+const nonEmpty = z.string().check(z.minLength(1));
+const basicCredential = z.object({ username: nonEmpty, password: nonEmpty });
+const apiKeyCredential = z.object({ value: nonEmpty, header: z.optional(nonEmpty) });
+const basicSecret = z.extend(basicCredential, { previous: z._default(z.array(basicCredential), []) });
+const apiKeySecret = z.extend(apiKeyCredential, { previous: z._default(z.array(apiKeyCredential), []) });
 
 export function credentialsFromSecret(
   mode: 'basic' | 'apikey',
