@@ -2,10 +2,12 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Claim, ClaimAttempt, ClaimRequest, ClaimStore } from '../../core/acceptance/ports.ts';
+import type { ClaimKey, ClaimLedger, ConfirmationSummary } from '../../core/processing/ports.ts';
 import { CLAIMS_TABLE } from '../../contracts/claims-table.ts';
 
 const { partitionKey, sortKey, ttlAttribute } = CLAIMS_TABLE;
@@ -21,11 +23,12 @@ export interface DynamoDbClaimStoreOptions {
 /**
  * Claims in DynamoDB: one item per (processId, state).
  *
- * The claim is a single conditional PutItem that returns the existing item when the condition
- * fails (ReturnValuesOnConditionCheckFailure), so a copy costs one request. Emulators that do
- * not return the old item get a consistent GetItem instead.
+ * The intake's claim is a single conditional PutItem that returns the existing item when the
+ * condition fails (ReturnValuesOnConditionCheckFailure), so a copy costs one request. Emulators
+ * that do not return the old item get a consistent GetItem instead. The processor reads a claim
+ * and confirms it once its event is published.
  */
-export class DynamoDbClaimStore implements ClaimStore {
+export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #retentionSeconds: number;
@@ -76,7 +79,49 @@ export class DynamoDbClaimStore implements ClaimStore {
     }
   }
 
-  async #read(processId: string, state: string, signal: AbortSignal) {
+  async read(key: ClaimKey, signal?: AbortSignal): Promise<Claim | undefined> {
+    const item = await this.#read(key.processId, key.state, signal);
+    return item === undefined ? undefined : toClaim(item);
+  }
+
+  /**
+   * Sets the claim confirmed, with times and the result code only. An update, not a put: it
+   * keeps what the intake wrote (when, how detected, TTL) and creates the record when the claim
+   * expired meanwhile, so that later copies are still recognised.
+   */
+  async confirm(key: ClaimKey, summary: ConfirmationSummary, signal?: AbortSignal): Promise<void> {
+    const values: Record<string, AttributeValue> = {
+      ':confirmed': { S: 'confirmed' },
+      ':confirmedAt': { S: summary.confirmedAt },
+      ':expiresAt': { N: String(Math.floor(Date.parse(summary.confirmedAt) / 1000) + this.#retentionSeconds) },
+    };
+    const assignments = ['#status = :confirmed', 'confirmedAt = :confirmedAt', '#ttl = if_not_exists(#ttl, :expiresAt)'];
+    const optional: Array<[string, AttributeValue | undefined]> = [
+      ['resultCode', summary.resultCode === undefined ? undefined : { S: summary.resultCode }],
+      ['outcomeFetchedAt', summary.outcomeFetchedAt === undefined ? undefined : { S: summary.outcomeFetchedAt }],
+      [
+        'outcomeErrorStatus',
+        summary.outcomeErrorStatus === undefined ? undefined : { N: String(summary.outcomeErrorStatus) },
+      ],
+    ];
+    for (const [name, value] of optional) {
+      if (value === undefined) continue;
+      assignments.push(`${name} = :${name}`);
+      values[`:${name}`] = value;
+    }
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: { [partitionKey]: { S: key.processId }, [sortKey]: { S: key.state } },
+        UpdateExpression: `SET ${assignments.join(', ')}`,
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': ttlAttribute },
+        ExpressionAttributeValues: values,
+      }),
+      { abortSignal: signal },
+    );
+  }
+
+  async #read(processId: string, state: string, signal: AbortSignal | undefined) {
     const result = await this.#client.send(
       new GetItemCommand({
         TableName: this.#tableName,

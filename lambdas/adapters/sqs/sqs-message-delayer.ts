@@ -1,0 +1,23 @@
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageDelayer } from '../../core/processing/ports.ts';
+
+/** Delays a received message by setting its visibility timeout (SQS allows up to 12 hours). */
+export class SqsMessageDelayer implements MessageDelayer {
+  readonly #client: SQSClient;
+  readonly #queueUrl: string;
+
+  constructor(options: { readonly client: SQSClient; readonly queueUrl: string }) {
+    this.#client = options.client;
+    this.#queueUrl = options.queueUrl;
+  }
+
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    await this.#client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.#queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+      }),
+    );
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Contract 2: the event consumers read from the results queue, one per (processId, state).
+ *
+ * A CloudEvents 1.0 structured JSON event. The schema below is the one source: the processor
+ * builds events that satisfy it, the TypeScript types consumers import are inferred from it, and
+ * docs/results-event.schema.json is generated from it (`npm run schema`; a test fails when the
+ * file and the schema differ).
+ */
+import * as z from 'zod/mini';
+
+/** The type of a finished process's event; any other state gets `STATE_CHANGED_EVENT_TYPE`. */
+export const FINISHED_EVENT_TYPE = 'io.unico.idcloud.process.finished';
+export const STATE_CHANGED_EVENT_TYPE = 'io.unico.idcloud.process.state-changed';
+export const FINISHED_STATE = 'PROCESS_STATE_FINISHED';
+
+const outcomeSchema = z.object({
+  /** Which GetProcess contract answered. */
+  contract: z.enum(['web-sdk', 'api']),
+  /** When it was fetched (ISO 8601). */
+  fetchedAt: z.string(),
+  /**
+   * What Unico answered, untouched (unknown fields and enum values pass through): for the Web &
+   * SDK contract the object inside its `process` field, for the API contract the whole answer.
+   * It holds personal data: handle it as such.
+   */
+  process: z.record(z.string(), z.unknown()),
+});
+
+const outcomeErrorSchema = z.object({
+  /** Unico's HTTP status (404 unknown process, 410 removed by retention, ...). */
+  status: z.number(),
+  code: z.string(),
+  message: z.string(),
+});
+
+export const resultsEventDataSchema = z.object({
+  processId: z.string(),
+  state: z.string(),
+  flow: z.string(),
+  lastEvent: z.optional(z.string()),
+  lastEventDescription: z.optional(z.string()),
+  /** `webhook`: Unico's notification; `fallback`: found by polling GetProcess. */
+  detectedBy: z.enum(['webhook', 'fallback']),
+  /** When the notification (or the fallback's finding) first reached the receiver. */
+  receivedAt: z.string(),
+  /** Unico's answer; null when fetching is switched off, for states other than finished, or on a permanent failure. */
+  outcome: z.nullable(outcomeSchema),
+  /** Why the outcome is null although it was fetched: a failure retrying cannot change. */
+  outcomeError: z.optional(outcomeErrorSchema),
+});
+
+export const resultsEventSchema = z.object({
+  specversion: z.literal('1.0'),
+  /** `<processId>:<state>`: the same for every copy of one event. */
+  id: z.string(),
+  /** The stack that produced it. */
+  source: z.string(),
+  type: z.enum([FINISHED_EVENT_TYPE, STATE_CHANGED_EVENT_TYPE]),
+  /** The processId. */
+  subject: z.string(),
+  /** When the process's state was detected (ISO 8601). */
+  time: z.string(),
+  datacontenttype: z.literal('application/json'),
+  data: resultsEventDataSchema,
+});
+
+/** The event consumers read from the results queue's message body. */
+export type ResultsEvent = z.output<typeof resultsEventSchema>;
+export type ResultsEventData = ResultsEvent['data'];
+export type ProcessOutcome = NonNullable<ResultsEventData['outcome']>;
+export type ProcessOutcomeError = NonNullable<ResultsEventData['outcomeError']>;
+
+/** The message attributes each event carries, for filtering without reading the body. */
+export type ResultsEventAttributes = Readonly<Record<'type' | 'state' | 'flow' | 'detectedBy', string>>;
+
+export function eventTypeFor(state: string): ResultsEvent['type'] {
+  return state === FINISHED_STATE ? FINISHED_EVENT_TYPE : STATE_CHANGED_EVENT_TYPE;
+}
+
+/** The JSON Schema of the event, as published in docs/results-event.schema.json. */
+export function resultsEventJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(resultsEventSchema),
+    title: 'Unico IDCloud process event (CloudEvents 1.0, structured JSON)',
+  };
+}

@@ -1,0 +1,45 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbClaimStore } from '../adapters/dynamodb/dynamodb-claim-store.ts';
+import { SqsMessageDelayer } from '../adapters/sqs/sqs-message-delayer.ts';
+import { SqsResultsPublisher } from '../adapters/sqs/sqs-results-publisher.ts';
+import type { Clock } from '../core/deadline.ts';
+import { NotificationProcessor } from '../core/processing/process-notification.ts';
+import type { ProcessFetcher } from '../core/unico/process-fetcher.ts';
+import { createProcessorHandler, type ProcessorHandler } from './processor-handler.ts';
+
+export interface ProcessorWiring {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly claimsTableName: string;
+  readonly claimRetentionDays: number;
+  readonly intakeQueueUrl: string;
+  readonly resultsQueueUrl: string;
+  /** The events' `source`. */
+  readonly eventSource: string;
+  /** Absent: outcome fetching is switched off. */
+  readonly fetcher?: ProcessFetcher;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+/** Puts the processor together from clients and settings: the one wiring AWS and the local stack share. */
+export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandler {
+  const processor = new NotificationProcessor({
+    claims: new DynamoDbClaimStore({
+      client: wiring.dynamodb,
+      tableName: wiring.claimsTableName,
+      retentionDays: wiring.claimRetentionDays,
+    }),
+    publisher: new SqsResultsPublisher({ client: wiring.sqs, queueUrl: wiring.resultsQueueUrl }),
+    ...(wiring.fetcher ? { fetcher: wiring.fetcher } : {}),
+    eventSource: wiring.eventSource,
+    ...(wiring.clock ? { clock: wiring.clock } : {}),
+  });
+  return createProcessorHandler({
+    processor,
+    delayer: new SqsMessageDelayer({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
+    logger: wiring.logger,
+  });
+}
