@@ -44,5 +44,15 @@ export function acknowledgeNagFindings(receiver: UnicoWebhookReceiver): NagAckno
     );
   }
 
+  if (receiver.unicoCredentials !== undefined && receiver.unicoCredentialsGenerated) {
+    acknowledge(
+      receiver.unicoCredentials,
+      'AwsSolutions-SMG4',
+      'The private key belongs to a Unico service account: Unico issues it and only its console can replace it, ' +
+        'so no rotation Lambda can. Rotate it in Unico, then put the new key in this secret; the processor reads ' +
+        'it again within minutes.',
+    );
+  }
+
   return applied;
 }

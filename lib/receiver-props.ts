@@ -15,6 +15,12 @@ import {
   type WebhookAuthSettings,
 } from '../lambdas/contracts/webhook-auth.ts';
 import { ConfigurationError } from '../lambdas/core/errors.ts';
+import {
+  UNICO_API_DEFAULTS,
+  type UnicoApiSettings,
+  type UnicoContractName,
+} from '../lambdas/contracts/unico-api.ts';
+import { isHttpUrl } from '../lambdas/contracts/settings.ts';
 
 /** How Unico authenticates to the webhook (what is configured in Unico's webhook form). */
 export type WebhookAuth =
@@ -93,7 +99,49 @@ export interface WebhookThrottling {
   readonly burstLimit?: number;
 }
 
+/** How the processor reaches Unico's API to fetch each finished process's outcome. */
+export interface UnicoApiAccess {
+  /** The service account (`<name>@<tenant>.iam.acesso.io`): the token assertion's `iss`. */
+  readonly serviceAccount: string;
+  /**
+   * The tenant's GetProcess contract.
+   * @default 'web-sdk'
+   */
+  readonly contract?: UnicoContractName;
+  /**
+   * GetProcess's base URL.
+   * @default 'https://api.idcloud.unico.app' (web-sdk) or 'https://api.id.unico.app' (api)
+   */
+  readonly apiBaseUrl?: string;
+  /**
+   * The identity service's base URL (the token URL is `<identityUrl>/oauth2/token`).
+   * @default 'https://identity.acesso.io'
+   */
+  readonly identityUrl?: string;
+  /**
+   * Secret holding `{"privateKey": "<PEM>", "apiKey"?: "<APIKEY for the api contract>"}`.
+   * @default - a secret is created for you to fill in (until then outcomes cannot be fetched)
+   */
+  readonly credentials?: ISecret;
+  /**
+   * Calls per second to Unico (token and GetProcess) across every processor and fallback: the
+   * receiver's share of the tenant's budget (Unico's default is 10 per tenant).
+   * @default 5
+   */
+  readonly maxRequestsPerSecond?: number;
+}
+
 export interface UnicoWebhookReceiverProps {
+  /**
+   * Fetch each finished process's outcome from Unico (GetProcess) for the results events.
+   * @default - off: events carry `outcome: null`
+   */
+  readonly unico?: UnicoApiAccess;
+  /**
+   * Most processor invocations at once (the SQS event source's maximum concurrency, 2 to 1000).
+   * @default 5
+   */
+  readonly processorMaxConcurrency?: number;
   /**
    * How Unico authenticates to the webhook.
    * @default { mode: 'basic' } with a generated secret
@@ -158,6 +206,9 @@ export interface ReceiverSettings {
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: RetentionDays;
   readonly intakeVisibilityTimeout: Duration | undefined;
+  readonly processorMaxConcurrency: number;
+  /** Outcome fetching, when on. */
+  readonly unico?: { readonly api: UnicoApiSettings; readonly credentials?: ISecret };
 }
 
 /** The heading of the error the construct throws for invalid props. */
@@ -222,6 +273,12 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
   );
   problems.push(...describeProblems(ruled, AUTH_PROP_NAMES));
 
+  const processorMaxConcurrency = props.processorMaxConcurrency ?? 5;
+  if (!Number.isInteger(processorMaxConcurrency) || processorMaxConcurrency < 2 || processorMaxConcurrency > 1000) {
+    problems.push(`processorMaxConcurrency: must be a whole number from 2 to 1000; got ${processorMaxConcurrency}`);
+  }
+  const unico = props.unico === undefined ? undefined : unicoSettings(props.unico, problems);
+
   if (problems.length > 0) throw new ConfigurationError(PROPS_ERROR_HEADING, problems);
   return {
     auth,
@@ -234,7 +291,34 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
     intakeVisibilityTimeout: props.intakeVisibilityTimeout,
+    processorMaxConcurrency,
+    ...(unico ? { unico } : {}),
   };
+}
+
+function unicoSettings(
+  access: UnicoApiAccess,
+  problems: string[],
+): { readonly api: UnicoApiSettings; readonly credentials?: ISecret } {
+  const contract = access.contract ?? UNICO_API_DEFAULTS.contract;
+  const api: UnicoApiSettings = {
+    contract,
+    apiBaseUrl: access.apiBaseUrl ?? UNICO_API_DEFAULTS.apiBaseUrl[contract],
+    identityUrl: access.identityUrl ?? UNICO_API_DEFAULTS.identityUrl,
+    serviceAccount: access.serviceAccount,
+    maxRequestsPerSecond: access.maxRequestsPerSecond ?? UNICO_API_DEFAULTS.maxRequestsPerSecond,
+  };
+  if (known(api.serviceAccount) && !/^[^@\s]+@[^@\s]+$/.test(api.serviceAccount)) {
+    problems.push('unico.serviceAccount: must look like <name>@<tenant>.iam.acesso.io');
+  }
+  for (const [name, url] of [['unico.apiBaseUrl', api.apiBaseUrl], ['unico.identityUrl', api.identityUrl]] as const) {
+    if (known(url) && (!isHttpUrl(url) || !url.startsWith('https:'))) problems.push(`${name}: must be an https URL`);
+  }
+  const rps = api.maxRequestsPerSecond;
+  if (!Number.isInteger(rps) || rps < 1 || rps > 1000) {
+    problems.push(`unico.maxRequestsPerSecond: must be a whole number from 1 to 1000; got ${rps}`);
+  }
+  return { api, ...(access.credentials ? { credentials: access.credentials } : {}) };
 }
 
 function settingsOf(auth: WebhookAuth): WebhookAuthSettings {

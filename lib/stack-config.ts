@@ -16,6 +16,7 @@ import {
   type WebhookAuthSettings,
 } from '../lambdas/contracts/webhook-auth.ts';
 import { ConfigurationError } from '../lambdas/core/errors.ts';
+import { UNICO_API_DEFAULTS, UNICO_CONTRACTS, type UnicoContractName } from '../lambdas/contracts/unico-api.ts';
 
 export interface StackConfig {
   /** Names the deployment: the stack is `UnicoWebhook-<stage>`. */
@@ -27,6 +28,15 @@ export interface StackConfig {
   readonly responseDeadlineSeconds: number;
   /** How long a claim (the idempotency record) is kept, in days. */
   readonly claimRetentionDays: number;
+  /** Outcome fetching from Unico; absent when no service account is configured. */
+  readonly unico?: {
+    readonly serviceAccount: string;
+    readonly contract: UnicoContractName;
+    readonly apiBaseUrl?: string;
+    readonly identityUrl?: string;
+    readonly maxRequestsPerSecond: number;
+  };
+  readonly processorMaxConcurrency: number;
 }
 
 /** The heading of the error `loadStackConfig` throws. */
@@ -89,6 +99,36 @@ const KEYS = {
     schema: integerSetting(1, 3650),
     fallback: 90,
     allowed: 'an integer from 1 to 3650 (days a claim is kept)',
+  },
+  unicoServiceAccount: {
+    schema: z.string().check(z.regex(/^[^@\s]+@[^@\s]+$/)),
+    fallback: undefined,
+    allowed: "Unico's service account, <name>@<tenant>.iam.acesso.io (setting it turns outcome fetching on)",
+  },
+  unicoContract: {
+    schema: z.enum(UNICO_CONTRACTS),
+    fallback: UNICO_API_DEFAULTS.contract,
+    allowed: `one of ${UNICO_CONTRACTS.join(', ')} (the tenant's GetProcess contract)`,
+  },
+  unicoApiBaseUrl: {
+    schema: httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk']),
+    fallback: undefined,
+    allowed: `the https base URL of GetProcess (default ${UNICO_API_DEFAULTS.apiBaseUrl['web-sdk']} or ${UNICO_API_DEFAULTS.apiBaseUrl.api})`,
+  },
+  unicoIdentityUrl: {
+    schema: httpUrlSetting(UNICO_API_DEFAULTS.identityUrl),
+    fallback: undefined,
+    allowed: `the https base URL of Unico's identity service (default ${UNICO_API_DEFAULTS.identityUrl})`,
+  },
+  unicoMaxRps: {
+    schema: integerSetting(1, 1000),
+    fallback: UNICO_API_DEFAULTS.maxRequestsPerSecond,
+    allowed: 'an integer from 1 to 1000 (calls per second to Unico across all processors)',
+  },
+  processorMaxConcurrency: {
+    schema: integerSetting(2, 1000),
+    fallback: 5,
+    allowed: 'an integer from 2 to 1000 (most processor invocations at once)',
   },
 } as const;
 
@@ -168,13 +208,37 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
     problems.push(...describeProblems(ruled, AUTH_CONTEXT_KEYS));
   }
 
+  const unicoKeys = ['unicoContract', 'unicoApiBaseUrl', 'unicoIdentityUrl', 'unicoMaxRps'] as const;
+  if (!given('unicoServiceAccount')) {
+    for (const key of unicoKeys.filter((key) => given(key) && !failed(key))) {
+      problems.push(`${key}: applies only with unicoServiceAccount (outcome fetching); set it or remove ${key}`);
+    }
+  }
+  for (const key of ['unicoApiBaseUrl', 'unicoIdentityUrl'] as const) {
+    const url = parsed[key];
+    if (url !== undefined && !url.startsWith('https:')) problems.push(`${key}: must use https`);
+  }
+
   if (problems.length > 0 || auth === undefined) throw new ConfigurationError(CONTEXT_ERROR_HEADING, problems);
+  const serviceAccount = parsed.unicoServiceAccount;
   return {
     stage: parsed.stage ?? KEYS.stage.fallback,
     development,
     auth,
     responseDeadlineSeconds: parsed.responseDeadlineSeconds ?? KEYS.responseDeadlineSeconds.fallback,
     claimRetentionDays: parsed.claimRetentionDays ?? KEYS.claimRetentionDays.fallback,
+    processorMaxConcurrency: parsed.processorMaxConcurrency ?? KEYS.processorMaxConcurrency.fallback,
+    ...(serviceAccount !== undefined
+      ? {
+          unico: {
+            serviceAccount,
+            contract: parsed.unicoContract ?? KEYS.unicoContract.fallback,
+            ...(parsed.unicoApiBaseUrl !== undefined ? { apiBaseUrl: parsed.unicoApiBaseUrl } : {}),
+            ...(parsed.unicoIdentityUrl !== undefined ? { identityUrl: parsed.unicoIdentityUrl } : {}),
+            maxRequestsPerSecond: parsed.unicoMaxRps ?? KEYS.unicoMaxRps.fallback,
+          },
+        }
+      : {}),
   };
 }
 

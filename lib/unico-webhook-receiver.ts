@@ -19,10 +19,12 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INTAKE_QUEUE } from '../lambdas/contracts/queues.ts';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { INTAKE_QUEUE, RESULTS_QUEUE } from '../lambdas/contracts/queues.ts';
 import { claimsTable } from './constructs/claims-table.ts';
 import { fifoQueueWithDeadLetter } from './constructs/fifo-queue-with-dead-letter.ts';
 import { IntakeFunction } from './constructs/intake-function.ts';
+import { ProcessorFunction } from './constructs/processor-function.ts';
 import { webhookApi } from './constructs/webhook-api.ts';
 import { webhookAuthSecret } from './constructs/webhook-auth-secret.ts';
 import { acknowledgeNagFindings, type NagAcknowledgement } from './nag-acknowledgements.ts';
@@ -31,7 +33,7 @@ import { unicoFormSetup } from './unico-form-setup.ts';
 
 export { WEBHOOK_PATH } from '../lambdas/contracts/routes.ts';
 export { acknowledgeNagFindings, type NagAcknowledgement } from './nag-acknowledgements.ts';
-export type { UnicoWebhookReceiverProps, WebhookAuth, WebhookThrottling } from './receiver-props.ts';
+export type { UnicoApiAccess, UnicoWebhookReceiverProps, WebhookAuth, WebhookThrottling } from './receiver-props.ts';
 
 export class UnicoWebhookReceiver extends Construct {
   /** The HTTP API Unico calls. */
@@ -62,6 +64,20 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly permanentFailureAlarm: Alarm;
   /** In alarm when a message sits in the intake dead-letter queue: a notification nobody took. */
   public readonly intakeDeadLetterAlarm: Alarm;
+  /** What consumers read: one CloudEvent per (processId, state) (FIFO; group = processId). */
+  public readonly resultsQueue: Queue;
+  /** Where results messages go after 5 failed receives by a consumer. */
+  public readonly resultsDeadLetterQueue: Queue;
+  /** In alarm when a message sits in the results dead-letter queue. */
+  public readonly resultsDeadLetterAlarm: Alarm;
+  /** The processor Lambda: the intake queue's consumer. */
+  public readonly processorFunction: NodejsFunction;
+  /** The processor's role (its policies come only from `grant*`). */
+  public readonly processorRole: Role;
+  /** The secret with Unico's service-account key, when outcome fetching is on. */
+  public readonly unicoCredentials?: ISecret;
+  /** True when this construct created `unicoCredentials` (for you to fill in). */
+  public readonly unicoCredentialsGenerated: boolean;
   /** The secret with the credentials Unico presents (basic and apikey only). */
   public readonly authSecret?: ISecret;
   /** The full webhook URL to enter in Unico's webhook form. */
@@ -106,6 +122,40 @@ export class UnicoWebhookReceiver extends Construct {
     this.intakeRole = intakeFunction.role;
     this.intakeLogGroup = intakeFunction.logGroup;
     this.permanentFailureAlarm = intakeFunction.permanentFailureAlarm;
+
+    const results = fifoQueueWithDeadLetter(this, 'Results', RESULTS_QUEUE, {
+      removalPolicy,
+      deadLetterAlarmDescription:
+        'Results events failed 5 receives by a consumer and sit in the results dead-letter queue: fix the consumer, then redrive them (they expire after 14 days).',
+    });
+    this.resultsQueue = results.queue;
+    this.resultsDeadLetterQueue = results.deadLetterQueue;
+    this.resultsDeadLetterAlarm = results.deadLetterAlarm;
+
+    const unico = settings.unico;
+    this.unicoCredentialsGenerated = unico !== undefined && unico.credentials === undefined;
+    if (unico) {
+      this.unicoCredentials =
+        unico.credentials ??
+        new Secret(this, 'UnicoCredentials', {
+          description:
+            'Unico service account credentials for GetProcess. Replace with JSON {"privateKey":"<PEM>","apiKey":"<APIKEY, api contract only>"}.',
+          generateSecretString: {
+            secretStringTemplate: JSON.stringify({ privateKey: '' }),
+            generateStringKey: 'placeholder',
+          },
+          removalPolicy,
+        });
+    }
+    const processor = new ProcessorFunction(this, 'Processor', {
+      settings,
+      claimsTable: this.claimsTable,
+      intakeQueue: this.intakeQueue,
+      resultsQueue: this.resultsQueue,
+      ...(unico && this.unicoCredentials ? { unico: { api: unico.api, credentials: this.unicoCredentials } } : {}),
+    });
+    this.processorFunction = processor.function;
+    this.processorRole = processor.role;
 
     const api = webhookApi(this, this.intakeFunction, settings);
     this.api = api.api;

@@ -30,6 +30,8 @@ export class UnicoWebhookStack extends Stack {
       development: config.development,
       responseDeadline: Duration.seconds(config.responseDeadlineSeconds),
       claimRetention: Duration.days(config.claimRetentionDays),
+      processorMaxConcurrency: config.processorMaxConcurrency,
+      ...(config.unico ? { unico: config.unico } : {}),
       // A development stage is disposable; any other keeps its data when the stack goes.
       removalPolicy: config.development ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
@@ -51,6 +53,19 @@ export class UnicoWebhookStack extends Stack {
     new CfnOutput(this, 'IntakeQueueUrl', { value: this.receiver.intakeQueue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: this.receiver.intakeDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'ClaimsTableName', { value: this.receiver.claimsTable.tableName });
+    new CfnOutput(this, 'ResultsQueueUrl', {
+      description: 'What consumers read: one CloudEvent per finished process (SQS FIFO)',
+      value: this.receiver.resultsQueue.queueUrl,
+    });
+    new CfnOutput(this, 'ResultsDeadLetterQueueUrl', { value: this.receiver.resultsDeadLetterQueue.queueUrl });
+    if (this.receiver.unicoCredentials !== undefined) {
+      new CfnOutput(this, 'UnicoCredentialsSecretArn', {
+        description: this.receiver.unicoCredentialsGenerated
+          ? 'Put {"privateKey":"<PEM>","apiKey":"<APIKEY, api contract only>"} here: outcomes are fetched once it is filled in'
+          : "The secret with Unico's service-account key",
+        value: this.receiver.unicoCredentials.secretArn,
+      });
+    }
     new CfnOutput(this, 'PermanentFailureAlarmName', {
       description: 'In alarm when a dependency refuses deliveries for good: attach your notification action',
       value: this.receiver.permanentFailureAlarm.alarmName,

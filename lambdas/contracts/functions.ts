@@ -6,3 +6,12 @@ export const INTAKE_FUNCTION = {
   /** Powertools' `service` field on every log line. */
   serviceName: 'unico-webhook-intake',
 } as const;
+
+export const PROCESSOR_FUNCTION = {
+  serviceName: 'unico-webhook-processor',
+  /**
+   * The function's timeout. The intake queue's visibility timeout (lambdas/contracts/queues.ts)
+   * is six times this, as AWS advises for an SQS event source.
+   */
+  timeoutSeconds: 30,
+} as const;

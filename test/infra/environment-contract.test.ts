@@ -6,6 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { INTAKE_SETTING_NAMES, loadIntakeConfig } from '../../lambdas/intake/config.ts';
+import { loadProcessorConfig, PROCESSOR_SETTING_NAMES } from '../../lambdas/processor/config.ts';
 import { buildApp } from '../../lib/unico-webhook-stack.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -99,5 +100,36 @@ describe('intake: the environment the CDK writes is what loadIntakeConfig reads'
       },
       keysMaxStaleSeconds: 36 * 3600,
     });
+  });
+});
+
+describe('processor: the environment the CDK writes is what loadProcessorConfig reads', () => {
+  it.each([
+    ['without outcome fetching', {}],
+    ['with Unico (api contract)', { unicoServiceAccount: 'svc@tenant.iam.acesso.io', unicoContract: 'api', unicoMaxRps: '4' }],
+  ])('%s: every variable written is one the processor reads, and it loads', (_case, context) => {
+    // Act
+    const env = synthesizedEnvironment({ ...context, claimRetentionDays: '30' }, /processor/i);
+    const config = loadProcessorConfig(env);
+
+    // Assess
+    const written = Object.keys(env).filter((name) => !PLATFORM_SETTINGS.test(name));
+    expect(written.filter((name) => !PROCESSOR_SETTING_NAMES.includes(name))).toEqual([]);
+    expect(config.claimRetentionDays).toBe(30);
+    expect(config.eventSource).toBe('UnicoWebhook-prod');
+    expect(config.intakeQueueUrl).toMatch(/IntakeQueue/);
+    expect(config.resultsQueueUrl).toMatch(/ResultsQueue/);
+    if ('unicoServiceAccount' in context) {
+      expect(config.unico).toEqual({
+        contract: 'api',
+        apiBaseUrl: 'https://api.id.unico.app',
+        identityUrl: 'https://identity.acesso.io',
+        serviceAccount: 'svc@tenant.iam.acesso.io',
+        maxRequestsPerSecond: 4,
+        secretArn: expect.stringMatching(/UnicoCredentials/),
+      });
+    } else {
+      expect(config.unico).toBeUndefined();
+    }
   });
 });

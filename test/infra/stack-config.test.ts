@@ -25,6 +25,7 @@ describe('loadStackConfig', () => {
       auth: { mode: 'basic' },
       responseDeadlineSeconds: 5,
       claimRetentionDays: 90,
+      processorMaxConcurrency: 5,
     });
   });
 
@@ -55,6 +56,7 @@ describe('loadStackConfig', () => {
       },
       responseDeadlineSeconds: 12,
       claimRetentionDays: 30,
+      processorMaxConcurrency: 5,
     });
   });
 
@@ -150,6 +152,21 @@ describe('loadStackConfig', () => {
     ]);
     expect(problemsOf({ auth: 'basic', oauth2KeysMaxStaleHours: 48 })).toEqual([
       'oauth2KeysMaxStaleHours: applies only when auth is oauth2 (auth is basic); remove it',
+    ]);
+  });
+
+  it('turns outcome fetching on with a Unico service account, with production defaults', () => {
+    expect(loadStackConfig({}).unico).toBeUndefined();
+    expect(loadStackConfig({ unicoServiceAccount: 'svc@tenant.iam.acesso.io', unicoMaxRps: '3' }).unico).toEqual({
+      serviceAccount: 'svc@tenant.iam.acesso.io',
+      contract: 'web-sdk',
+      maxRequestsPerSecond: 3,
+    });
+    expect(problemsOf({ unicoContract: 'api' })).toEqual([
+      'unicoContract: applies only with unicoServiceAccount (outcome fetching); set it or remove unicoContract',
+    ]);
+    expect(problemsOf({ unicoServiceAccount: 'svc@t', unicoApiBaseUrl: 'http://api.example.com' })).toEqual([
+      'unicoApiBaseUrl: must use https',
     ]);
   });
 

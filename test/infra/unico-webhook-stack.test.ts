@@ -64,17 +64,21 @@ const COMMON_ENV = {
   NODE_OPTIONS: '--enable-source-maps',
 };
 
+/** The intake function (the stack also runs the processor). */
+const INTAKE = { Description: Match.stringLikeRegexp('^Unico webhook intake') };
+
 function functionEnvironment(template: Template): Record<string, unknown> {
-  const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+  const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: INTAKE }));
   expect(functions).toHaveLength(1);
   return (functions[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
     .Variables;
 }
 
-/** The function's environment is exactly `variables` (no other variable). */
+/** The intake function's environment is exactly `variables` (no other variable). */
 function expectEnvironment(template: Template, variables: Record<string, unknown>): void {
-  template.resourceCountIs('AWS::Lambda::Function', 1);
+  template.resourceCountIs('AWS::Lambda::Function', 2);
   template.hasResourceProperties('AWS::Lambda::Function', {
+    ...INTAKE,
     Environment: { Variables: Match.objectEquals(variables) },
   });
 }
@@ -257,7 +261,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
       MessageRetentionPeriod: 14 * 24 * 3600,
     };
 
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResource('AWS::SQS::Queue', {
       DeletionPolicy: 'Retain',
       Properties: {
@@ -272,11 +276,11 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     template.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Retain', Properties: { ...fifo, RedrivePolicy: Match.absent() } });
   });
 
-  it('denies non-TLS access on both queues', () => {
+  it('denies non-TLS access on every queue', () => {
     const { template } = synth();
 
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
-    for (const queue of ['IntakeQueue', 'IntakeDeadLetterQueue']) {
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 4);
+    for (const queue of ['IntakeQueue', 'IntakeDeadLetterQueue', 'ResultsQueue', 'ResultsDeadLetterQueue']) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: Match.stringLikeRegexp(`${queue}[0-9A-F]{8}$`) }],
         PolicyDocument: {
@@ -396,5 +400,86 @@ describe('cdk-nag AwsSolutions (registered with Validations, as in bin/app.ts)',
       report.violations.map((violation) => ({ plugin: report.pluginName, violation })),
     );
     expect(findings).toEqual([]);
+  });
+});
+
+describe('processor and results queue', () => {
+  const PROCESSOR = { Description: Match.stringLikeRegexp('^Unico webhook processor') };
+  const WITH_UNICO = { unicoServiceAccount: 'svc@tenant.iam.acesso.io', unicoContract: 'api' };
+
+  it('consumes the intake queue in batches with partial batch responses and a bounded concurrency', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReceiverIntakeQueue'), 'Arn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('ProcessorFunction') },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { ...PROCESSOR, Runtime: 'nodejs24.x', Timeout: 30 });
+  });
+
+  it('publishes to an encrypted FIFO results queue with its own dead-letter queue and alarm', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ResultsDeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('ResultsDeadLetterQueue'), 'QueueName'] } }],
+    });
+    template.hasOutput('ResultsQueueUrl', { Value: { Ref: Match.stringLikeRegexp('^ReceiverResultsQueue') } });
+  });
+
+  it('may only read and confirm claims, publish results and consume the intake queue', () => {
+    const { template } = synth();
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('ProcessorRole') }] },
+    });
+    const statements = Object.values(policies).flatMap(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }).Properties.PolicyDocument.Statement,
+    );
+    const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
+
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sqs:SendMessage', 'sqs:ChangeMessageVisibility']),
+    );
+    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions).not.toContain('dynamodb:DeleteItem');
+    expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('without a Unico service account, fetches nothing: no Unico settings and no secret for it', () => {
+    const { template } = synth();
+
+    const processor = Object.values(template.findResources('AWS::Lambda::Function', { Properties: PROCESSOR }))[0] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
+    expect(Object.keys(processor.Properties.Environment.Variables).filter((name) => name.startsWith('UNICO_'))).toEqual([]);
+  });
+
+  it('with one, a credentials secret to fill in, read by the processor only, and cdk-nag satisfied', () => {
+    const { template, validationReport } = synth(WITH_UNICO);
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ...PROCESSOR,
+      Environment: {
+        Variables: Match.objectLike({
+          UNICO_CONTRACT: 'api',
+          UNICO_API_BASE_URL: 'https://api.id.unico.app',
+          UNICO_SERVICE_ACCOUNT: 'svc@tenant.iam.acesso.io',
+          UNICO_SECRET_ARN: { Ref: Match.stringLikeRegexp('UnicoCredentials') },
+        }),
+      },
+    });
+    template.hasOutput('UnicoCredentialsSecretArn', { Value: { Ref: Match.stringLikeRegexp('UnicoCredentials') } });
+    expect(validationReport.pluginReports.flatMap((report) => report.violations)).toEqual([]);
   });
 });

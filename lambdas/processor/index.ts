@@ -1,0 +1,47 @@
+/**
+ * The processor Lambda in AWS: configuration read and clients created once per container, then
+ * the shared handler. Unico's credentials come from Secrets Manager (cached), never from the
+ * environment.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { UnicoCredentialsSecret } from '../contracts/unico-api.ts';
+import { PROCESSOR_FUNCTION } from '../contracts/functions.ts';
+import { composeProcessorHandler } from './compose.ts';
+import { loadProcessorConfig } from './config.ts';
+import { unicoFetcher } from './unico-fetcher.ts';
+
+/** How long read credentials are trusted: a key put into the secret is used within this time. */
+const CREDENTIALS_MAX_AGE_SECONDS = 300;
+
+const logger = new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName });
+const config = loadProcessorConfig();
+const dynamodb = new DynamoDBClient({});
+
+function fetcherFor(unico: NonNullable<typeof config.unico>) {
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+  return unicoFetcher({
+    api: unico,
+    credentials: async () =>
+      (await secrets.get(unico.secretArn, { transform: 'json', maxAge: CREDENTIALS_MAX_AGE_SECONDS })) as UnicoCredentialsSecret,
+    dynamodb,
+    claimsTableName: config.claimsTableName,
+    onCredentialsUnusable: (reason) =>
+      logger.error('Unico credentials are not usable; outcomes wait until they are', { reason, dependencyFailure: 'permanent' }),
+  });
+}
+
+export const handler = composeProcessorHandler({
+  dynamodb,
+  sqs: new SQSClient({}),
+  claimsTableName: config.claimsTableName,
+  claimRetentionDays: config.claimRetentionDays,
+  intakeQueueUrl: config.intakeQueueUrl,
+  resultsQueueUrl: config.resultsQueueUrl,
+  eventSource: config.eventSource,
+  ...(config.unico ? { fetcher: fetcherFor(config.unico) } : {}),
+  logger,
+});

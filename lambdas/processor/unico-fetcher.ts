@@ -1,0 +1,68 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbRateWindowStore } from '../adapters/dynamodb/dynamodb-rate-window-store.ts';
+import { UnicoApiClient } from '../adapters/unico/unico-api-client.ts';
+import type { UnicoApiSettings, UnicoCredentialsSecret } from '../contracts/unico-api.ts';
+import { UnicoTransientError, type FetchedProcess, type ProcessFetcher } from '../core/unico/process-fetcher.ts';
+import { WindowedRequestBudget } from '../core/unico/request-budget.ts';
+
+export interface UnicoFetcherWiring {
+  readonly api: UnicoApiSettings;
+  /** The token endpoint, when not `<identityUrl>/oauth2/token` (the local simulator's). */
+  readonly tokenUrl?: string;
+  /** Reads the service account's credentials (cached by the caller, e.g. Powertools Parameters). */
+  readonly credentials: () => Promise<UnicoCredentialsSecret>;
+  /** The request budget lives in the claims table, shared by every processor and fallback. */
+  readonly dynamodb: DynamoDBClient;
+  readonly claimsTableName: string;
+  /** Told once per failed attempt to build the client (never with the secret's content). */
+  readonly onCredentialsUnusable: (reason: string) => void;
+}
+
+/**
+ * The processor's view of Unico: GetProcess through the Unico client, every call within the
+ * shared requests-per-second budget. The client is built from the credentials on first use, and
+ * built again while they cannot be used (a secret not filled in yet, a bad key): until then each
+ * fetch is a transient failure, so messages wait and come back instead of being published without
+ * their outcome.
+ */
+export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
+  const budget = new WindowedRequestBudget(
+    new DynamoDbRateWindowStore({ client: wiring.dynamodb, tableName: wiring.claimsTableName }),
+    { maxPerSecond: wiring.api.maxRequestsPerSecond },
+  );
+  let client: { readonly credentials: UnicoCredentialsSecret; readonly client: UnicoApiClient } | undefined;
+
+  const clientFor = async (): Promise<UnicoApiClient> => {
+    let credentials: UnicoCredentialsSecret;
+    try {
+      credentials = await wiring.credentials();
+    } catch (error) {
+      wiring.onCredentialsUnusable(`the credentials could not be read (${error instanceof Error ? error.name : 'error'})`);
+      throw new UnicoTransientError('Unico credentials could not be read');
+    }
+    // The same object until the cache reads the secret again: keep the client (and its token).
+    if (client?.credentials === credentials) return client.client;
+    try {
+      const built = new UnicoApiClient({
+        contract: wiring.api.contract,
+        apiBaseUrl: wiring.api.apiBaseUrl,
+        identityUrl: wiring.api.identityUrl,
+        ...(wiring.tokenUrl ? { tokenUrl: wiring.tokenUrl } : {}),
+        serviceAccount: wiring.api.serviceAccount,
+        privateKeyPem: credentials.privateKey,
+        ...(credentials.apiKey ? { apiKey: credentials.apiKey } : {}),
+        budget,
+      });
+      client = { credentials, client: built };
+      return built;
+    } catch (error) {
+      wiring.onCredentialsUnusable(error instanceof Error ? error.message : 'unusable credentials');
+      throw new UnicoTransientError('Unico credentials are not usable');
+    }
+  };
+
+  return {
+    getProcess: async (processId: string, signal?: AbortSignal): Promise<FetchedProcess> =>
+      (await clientFor()).getProcess(processId, signal),
+  };
+}

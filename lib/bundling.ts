@@ -1,0 +1,87 @@
+/**
+ * How every function of this project is bundled and started, in one place: the CDK's
+ * NodejsFunction takes FUNCTION_BUNDLING and FUNCTION_NODE_ENVIRONMENT, and `npm run bench` builds
+ * the same bundles with esbuildBuildOptions() and starts them with the same environment, so the
+ * cold-start figures are those of what deploys.
+ */
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+export const FUNCTION_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  // The map is written next to the bundle (index.mjs.map, without the sources), but Node does not
+  // read it: see FUNCTION_NODE_ENVIRONMENT.
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // Ship the SDK version the tests ran against (deadline-aware request handler options and
+  // ReturnValuesOnConditionCheckFailure), not whichever one the runtime carries.
+  bundleAwsSDK: true,
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+};
+
+/**
+ * What the functions' environment says about how Node runs the bundle: nothing, on purpose.
+ *
+ * No `NODE_OPTIONS=--enable-source-maps`: with it Node reads and decodes the bundle's source map
+ * at every cold start. Measured with `npm run bench:cold-start -- --source-maps` on a 2-core
+ * machine: the intake bundle loaded in 1.37× the floor's time with the flag instead of 1.10×
+ * without it (about 30 ms more per cold start), and the flag costs about 10 ms even when no map
+ * is shipped. What it buys is readable stack traces, and the intake logs a stack only for an
+ * unexpected error (a bug). The map stays in the deployment package, where it costs no load time
+ * (Node leaves it unread), so such a stack's minified `index.mjs:1:<column>` can still be looked
+ * up in the package's `index.mjs.map`.
+ */
+export const FUNCTION_NODE_ENVIRONMENT: Readonly<Record<string, string>> = {};
+
+/** The bundling options esbuildBuildOptions() knows how to translate; any other one throws. */
+const TRANSLATED = new Set<keyof BundlingOptions>([
+  'format',
+  'target',
+  'minify',
+  'sourceMap',
+  'sourcesContent',
+  'mainFields',
+  'bundleAwsSDK',
+  'externalModules',
+  'banner',
+]);
+
+/**
+ * esbuild's build options for what the CDK runs for `bundling` (aws-lambda-nodejs builds an
+ * `esbuild --bundle <entry> --platform=node --outfile=<dir>/index.mjs ...` command line from
+ * them). An option not translated here throws, so that the bench never measures a bundle other
+ * than the one that deploys: translate it the way aws-lambda-nodejs does, then use it.
+ */
+export function esbuildBuildOptions(
+  bundling: BundlingOptions,
+  build: { readonly entry: string; readonly outfile: string; readonly projectRoot: string },
+): BuildOptions & { metafile: true } {
+  const untranslated = (Object.keys(bundling) as Array<keyof BundlingOptions>).filter(
+    (option) => bundling[option] !== undefined && !TRANSLATED.has(option),
+  );
+  if (untranslated.length > 0) {
+    throw new Error(`esbuildBuildOptions does not translate the bundling option(s) ${untranslated.join(', ')}`);
+  }
+  if (bundling.target === undefined) throw new Error('bundling.target must be set (the CDK derives it from the runtime)');
+  return {
+    absWorkingDir: build.projectRoot,
+    entryPoints: [build.entry],
+    outfile: build.outfile,
+    bundle: true,
+    platform: 'node',
+    target: bundling.target,
+    ...(bundling.format === undefined ? {} : { format: bundling.format === OutputFormat.ESM ? 'esm' : 'cjs' }),
+    minify: bundling.minify ?? false,
+    sourcemap: bundling.sourceMap ?? false,
+    sourcesContent: bundling.sourcesContent ?? true,
+    // The CDK's default: the runtime's SDK stays out of the bundle unless bundleAwsSDK is set.
+    external: bundling.externalModules ?? (bundling.bundleAwsSDK ? [] : ['@aws-sdk/*']),
+    ...(bundling.mainFields === undefined ? {} : { mainFields: bundling.mainFields }),
+    ...(bundling.banner === undefined ? {} : { banner: { js: bundling.banner } }),
+    metafile: true,
+    logLevel: 'warning',
+  };
+}

@@ -1,0 +1,78 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { unicoApiEnvironment, type UnicoApiSettings } from '../../lambdas/contracts/unico-api.ts';
+import type { ReceiverSettings } from '../receiver-props.ts';
+import { projectFunction } from './project-function.ts';
+
+export interface ProcessorFunctionProps {
+  readonly settings: ReceiverSettings;
+  readonly claimsTable: Table;
+  readonly intakeQueue: Queue;
+  readonly resultsQueue: Queue;
+  /** Outcome fetching: absent, events carry `outcome: null`. */
+  readonly unico?: { readonly api: UnicoApiSettings; readonly credentials: ISecret };
+}
+
+/**
+ * The processor: the intake queue's consumer. Each notification becomes one CloudEvent on the
+ * results queue (with Unico's outcome for finished processes), then its claim is confirmed. Its
+ * environment is what lambdas/processor/config.ts reads (an infrastructure test feeds one into
+ * the other), and its role holds only the grants below.
+ */
+export class ProcessorFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
+    super(scope, id);
+    const { settings } = props;
+
+    const built = projectFunction(this, 'Processor', {
+      entry: 'lambdas/processor/index.ts',
+      description: 'Unico webhook processor: fetch the outcome, publish one results event, confirm the claim',
+      roleDescription: 'Unico webhook processor: read and confirm claims, consume the intake queue, publish results',
+      serviceName: PROCESSOR_FUNCTION.serviceName,
+      timeout: Duration.seconds(PROCESSOR_FUNCTION.timeoutSeconds),
+      environment: {
+        CLAIMS_TABLE_NAME: props.claimsTable.tableName,
+        CLAIM_RETENTION_DAYS: String(settings.claimRetentionDays),
+        INTAKE_QUEUE_URL: props.intakeQueue.queueUrl,
+        RESULTS_QUEUE_URL: props.resultsQueue.queueUrl,
+        EVENT_SOURCE: Stack.of(this).stackName,
+        ...(props.unico
+          ? { ...unicoApiEnvironment(props.unico.api), UNICO_SECRET_ARN: props.unico.credentials.secretArn }
+          : {}),
+      },
+      logRetention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+    this.function = built.function;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
+
+    // Read and confirm claims; the Unico request budget is one more item of the same table,
+    // taken with a conditional update (and read when the emulator returns no old values).
+    props.claimsTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.resultsQueue.grantSendMessages(this.function);
+    props.unico?.credentials.grantRead(this.function);
+
+    // Batches with partial failures; a bounded number of concurrent processors keeps the calls
+    // to Unico near the budget instead of queueing on it.
+    this.function.addEventSource(
+      new SqsEventSource(props.intakeQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.processorMaxConcurrency,
+      }),
+    );
+  }
+}
