@@ -7,9 +7,10 @@ import { runDeliver } from './deliver.ts';
 import { UnicoSimError, UsageError } from './errors.ts';
 import { createFetchSender, monotonicClock, type Clock, type HttpSender } from './http-sender.ts';
 import { defaultNotificationSource, type NotificationSource } from './notifications.ts';
-import { parseCommandLine } from './options.ts';
+import { MAIN_HELP, parseCommandLine } from './options.ts';
 import { ProgressLine } from './progress.ts';
 import { realSleep, type Random, type Sleep } from './retry.ts';
+import { runServe, SERVE_HELP, SERVE_USAGE_LINE, untilTerminationSignal } from './serve/serve-command.ts';
 import { deliverExitCode, formatSummaryText } from './summary.ts';
 
 export const EXIT_OK = 0;
@@ -22,6 +23,8 @@ export interface CliIo {
   /** Whether stderr is a terminal (the progress line is drawn only then). */
   readonly stderrIsTty: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** `serve` runs until this resolves (default: the process's SIGINT or SIGTERM). */
+  readonly untilStopped?: () => Promise<void>;
 }
 
 /** What tests may replace; the defaults are the real network, clock and randomness. */
@@ -48,10 +51,23 @@ export function defaultCliDeps(): CliDeps {
 export async function main(argv: readonly string[], io: CliIo, overrides: Partial<CliDeps> = {}): Promise<number> {
   const deps: CliDeps = { ...defaultCliDeps(), ...overrides };
   try {
+    const [first, second] = argv;
+    if (first === 'serve') {
+      return await runServe(argv.slice(1), {
+        stdout: io.stdout,
+        env: io.env,
+        untilStopped: io.untilStopped ?? untilTerminationSignal,
+        ...(deps.readFile === undefined ? {} : { readFile: deps.readFile }),
+      });
+    }
+    if ((first === 'help' || first === '--help' || first === '-h') && second === 'serve') {
+      io.stdout(SERVE_HELP);
+      return EXIT_OK;
+    }
     const command = parseCommandLine(argv, { env: io.env, ...(deps.readFile === undefined ? {} : { readFile: deps.readFile }) });
     switch (command.kind) {
       case 'help':
-        io.stdout(command.text);
+        io.stdout(command.text === MAIN_HELP ? withServeCommand(MAIN_HELP) : command.text);
         return EXIT_OK;
       case 'deliver': {
         const progress = new ProgressLine(io.stderr, command.progress && io.stderrIsTty, deps.clock);
@@ -76,4 +92,13 @@ export async function main(argv: readonly string[], io: CliIo, overrides: Partia
     }
     throw error;
   }
+}
+
+/** The main help with the serve command listed after the others. */
+function withServeCommand(help: string): string {
+  const lines = help.split('\n');
+  const lastCommand = lines.findLastIndex((line) => /^ {2}unico-sim (deliver|check) /.test(line));
+  if (lastCommand === -1) return `${help}\nAlso:\n${SERVE_USAGE_LINE}\n`;
+  lines.splice(lastCommand + 1, 0, SERVE_USAGE_LINE);
+  return lines.join('\n');
 }

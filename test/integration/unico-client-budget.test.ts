@@ -1,0 +1,219 @@
+/**
+ * The Unico client with the shared request budget, as several Lambdas would run it: each
+ * "Lambda" has its own DynamoDB client, budget and Unico client (so its own token), and they
+ * share one budget record in dynalite and one simulated Unico. What Unico saw is read from the
+ * simulator's statistics and request log.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbRequestBudget, DynamoDbRateWindowStore } from '../../lambdas/adapters/dynamodb/dynamodb-rate-window-store.ts';
+import { UnicoApiClient } from '../../lambdas/adapters/unico/unico-api-client.ts';
+import { UnicoTransientError } from '../../lambdas/core/unico/process-fetcher.ts';
+import { InMemoryRateWindowStore, WindowedRequestBudget, type RateWindowStore } from '../../lambdas/core/unico/request-budget.ts';
+import { startDynamoDbEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
+import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
+import { ensureClaimsTable } from '../../tools/local-stack/resources.ts';
+import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
+
+const PROCESS_IDS = [
+  '7b0e2c4a-1d3f-4a5b-9c6d-000000000001',
+  '7b0e2c4a-1d3f-4a5b-9c6d-000000000002',
+  '7b0e2c4a-1d3f-4a5b-9c6d-000000000003',
+  '7b0e2c4a-1d3f-4a5b-9c6d-000000000004',
+];
+
+let emulator: RunningEmulator;
+let tableName: string;
+const dynamoClients: DynamoDBClient[] = [];
+let keyCounter = 0;
+
+beforeAll(async () => {
+  emulator = await startDynamoDbEmulator();
+  const setup = dynamoClient();
+  tableName = await ensureClaimsTable(setup);
+});
+
+afterAll(async () => {
+  for (const client of dynamoClients) client.destroy();
+  await emulator?.stop();
+});
+
+function dynamoClient(): DynamoDBClient {
+  const client = new DynamoDBClient(emulatorClientConfig(emulator));
+  dynamoClients.push(client);
+  return client;
+}
+
+/** A budget record of its own for each test. */
+function freshKey(): string {
+  keyCounter += 1;
+  return `budget#unico#test-${keyCounter}-${Date.now()}`;
+}
+
+function storeFor(key: string): DynamoDbRateWindowStore {
+  return new DynamoDbRateWindowStore({ client: dynamoClient(), tableName, key });
+}
+
+/** One "Lambda": its own DynamoDB client and budget over the shared record, its own Unico client. */
+function lambda(sim: RunningUnicoSimulator, key: string, maxPerSecond: number) {
+  const budget = createDynamoDbRequestBudget({ client: dynamoClient(), tableName, key, maxPerSecond, guardMs: 200 });
+  const client = new UnicoApiClient({
+    contract: sim.contract,
+    apiBaseUrl: sim.apiBaseUrl,
+    identityUrl: sim.identityUrl,
+    serviceAccount: sim.serviceAccount,
+    privateKeyPem: sim.privateKeyPem,
+    budget,
+    budgetWaitMs: 60_000,
+    requestTimeoutMs: 10_000,
+  });
+  return { budget, client };
+}
+
+async function withSimulator<T>(work: (sim: RunningUnicoSimulator) => Promise<T>): Promise<T> {
+  const sim = await startUnicoSimulator();
+  try {
+    for (const id of PROCESS_IDS) {
+      const response = await fetch(`${sim.adminUrl}/processes/${id}`, { method: 'PUT', body: JSON.stringify({ id, state: 'PROCESS_STATE_FINISHED', result: 'PROCESS_RESULT_OK' }) });
+      expect(response.status).toBe(204);
+    }
+    return await work(sim);
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function simStats(sim: RunningUnicoSimulator) {
+  return (await (await fetch(`${sim.adminUrl}/stats`)).json()) as {
+    tokenRequests: number; getProcessRequests: number; peakRequestsPerSecond: number; byStatus: Record<string, number>;
+  };
+}
+
+async function simRequests(sim: RunningUnicoSimulator) {
+  return ((await (await fetch(`${sim.adminUrl}/requests`)).json()) as { requests: Array<{ at: number; kind: string; status?: number }> }).requests;
+}
+
+describe('the budget record in DynamoDB (dynalite)', () => {
+  test('take stops at max; open needs a newer window; a pause refuses both until it ends and never shortens', async () => {
+    const store = storeFor(freshKey());
+    const second = 1_900_000_000;
+    const at = (ms: number) => second * 1000 + ms;
+
+    expect(await store.take(second, 2, at(0))).toEqual({ granted: false, state: undefined });
+    expect((await store.open(second, at(0))).granted).toBe(true);
+    expect((await store.take(second, 2, at(1))).granted).toBe(true);
+    expect((await store.take(second, 2, at(2))).granted).toBe(false);
+    expect((await store.open(second, at(3))).granted).toBe(false);
+    expect(await store.read()).toEqual({ windowSecond: second, grants: 2, pausedUntil: 0 });
+
+    await store.extendPause(at(3000));
+    await store.extendPause(at(1500));
+    expect((await store.open(second + 1, at(1000))).granted).toBe(false);
+    expect((await store.open(second + 2, at(2999))).granted).toBe(false);
+    expect((await store.open(second + 3, at(3000))).granted).toBe(true);
+    expect(await store.read()).toEqual({ windowSecond: second + 3, grants: 1, pausedUntil: at(3000) });
+  });
+
+  test('behaves as the in-memory model, operation by operation', async () => {
+    const second = Math.floor(Date.now() / 1000);
+    const operation = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ op: fc.constant('take' as const), window: fc.integer({ min: 0, max: 1 }), max: fc.integer({ min: 1, max: 3 }), now: fc.integer({ min: 0, max: 3000 }) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('open' as const), window: fc.integer({ min: 0, max: 1 }), now: fc.integer({ min: 0, max: 3000 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('pause' as const), until: fc.integer({ min: 0, max: 3000 }) }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 25, size: 'max' }), async (operations) => {
+        const stores: RateWindowStore[] = [storeFor(freshKey()), new InMemoryRateWindowStore()];
+        const base = second * 1000;
+        for (const step of operations) {
+          const outcomes = await Promise.all(stores.map(async (store) => {
+            switch (step.op) {
+              case 'take':
+                return (await store.take(second + step.window, step.max, base + step.now)).granted;
+              case 'open':
+                return (await store.open(second + step.window, base + step.now)).granted;
+              case 'pause':
+                await store.extendPause(base + step.until);
+                return undefined;
+            }
+          }));
+          expect(outcomes[0]).toBe(outcomes[1]);
+          const [stored, modelled] = await Promise.all(stores.map((store) => store.read()));
+          expect(stored ?? { windowSecond: 0, grants: 0, pausedUntil: 0 }).toEqual(modelled ?? { windowSecond: 0, grants: 0, pausedUntil: 0 });
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('four budgets on one record, 40 acquires at once, 8 per second: never more than 8 grants in a second', async () => {
+    const key = freshKey();
+    const budgets = Array.from({ length: 4 }, () => new WindowedRequestBudget(storeFor(key), { maxPerSecond: 8, guardMs: 200 }));
+    const granted: number[] = [];
+
+    await Promise.all(Array.from({ length: 40 }, (_, index) => budgets[index % 4]?.acquire().then(() => granted.push(Date.now()))));
+
+    const perSecond = new Map<number, number>();
+    for (const at of granted) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
+    expect(granted).toHaveLength(40);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(8);
+    expect(perSecond.size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('the Unico client under the shared budget, against the simulator', () => {
+  test('four Lambdas, 32 GetProcess calls at once, a budget of 8 per second: Unico never sees more than 8 in a second', async () => {
+    await withSimulator(async (sim) => {
+      const key = freshKey();
+      const lambdas = Array.from({ length: 4 }, () => lambda(sim, key, 8));
+
+      const fetched = await Promise.all(
+        Array.from({ length: 32 }, (_, index) => lambdas[index % 4]?.client.getProcess(PROCESS_IDS[index % PROCESS_IDS.length] ?? '')),
+      );
+
+      expect(fetched.every((answer) => answer?.resultCode === 'PROCESS_RESULT_OK')).toBe(true);
+      const stats = await simStats(sim);
+      expect(stats).toMatchObject({ tokenRequests: 4, getProcessRequests: 32, byStatus: { 200: 32 } });
+      expect(stats.peakRequestsPerSecond).toBeLessThanOrEqual(8);
+    });
+  });
+
+  test('one token request for 40 GetProcess calls of one Lambda', async () => {
+    await withSimulator(async (sim) => {
+      const { client } = lambda(sim, freshKey(), 20);
+
+      await Promise.all(Array.from({ length: 40 }, (_, index) => client.getProcess(PROCESS_IDS[index % PROCESS_IDS.length] ?? '')));
+
+      expect(await simStats(sim)).toMatchObject({ tokenRequests: 1, getProcessRequests: 40 });
+      expect(client.tokenRequests).toBe(1);
+    });
+  });
+
+  test('a 429 storm with Retry-After is honoured by every Lambda, also those that never saw a 429', async () => {
+    await withSimulator(async (sim) => {
+      const key = freshKey();
+      const lambdas = Array.from({ length: 3 }, () => lambda(sim, key, 10));
+      await Promise.all(lambdas.map(({ client }) => client.getProcess(PROCESS_IDS[0] ?? '')));
+      const bystander = lambda(sim, key, 10);
+
+      // The storm: every call of the three gets a 429 asking for 2 s.
+      await fetch(`${sim.adminUrl}/faults`, { method: 'POST', body: JSON.stringify({ status: 429, retryAfter: 2, count: 3 }) });
+      const storm = await Promise.all(lambdas.map(({ client }) => client.getProcess(PROCESS_IDS[1] ?? '').then(() => 'ok', (error: unknown) => error)));
+      expect(storm.every((error) => error instanceof UnicoTransientError && error.status === 429 && error.retryAfterMs === 2000)).toBe(true);
+      const pausedUntil = (await storeFor(key).read())?.pausedUntil ?? 0;
+      const beforeResume = (await simRequests(sim)).length;
+
+      // Afterwards every caller, the bystander included, waits for the pause to end.
+      await Promise.all([...lambdas, bystander].flatMap(({ client }) => PROCESS_IDS.map((id) => client.getProcess(id))));
+
+      const requests = await simRequests(sim);
+      const lastStormAnswer = Math.max(...requests.filter((request) => request.status === 429).map((request) => request.at));
+      expect(pausedUntil).toBeGreaterThanOrEqual(lastStormAnswer + 2000);
+      const resumed = requests.slice(beforeResume);
+      expect(resumed).toHaveLength(17); // 16 GetProcess and the bystander's token
+      expect(resumed.every((request) => request.at >= pausedUntil)).toBe(true);
+      expect((await simStats(sim)).byStatus).toEqual({ 200: 19, 429: 3 });
+    });
+  });
+});
