@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { InvalidAuthSpecError, parseAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { httpUrlSetting, integerSetting } from '../../lambdas/contracts/settings.ts';
+import { UNICO_API_DEFAULTS, UNICO_CONTRACTS } from '../../lambdas/contracts/unico-api.ts';
 import { readSettings } from '../../lambdas/core/environment.ts';
 import type { LocalStackOptions } from './local-stack.ts';
 
@@ -36,6 +37,9 @@ const LOCAL_SETTINGS = {
   // the in-process emulator; its table or queues are created when missing and reused when present.
   DYNAMODB_ENDPOINT: serviceEndpoint,
   SQS_ENDPOINT: serviceEndpoint,
+  // The local Unico's GetProcess contract, and the processor's budget of calls to it.
+  UNICO_CONTRACT: z._default(z.enum(UNICO_CONTRACTS, { error: `must be one of ${UNICO_CONTRACTS.join(', ')}` }), UNICO_API_DEFAULTS.contract),
+  UNICO_MAX_RPS: z._default(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
 };
 
 export function loadLocalStackOptions(env: NodeJS.ProcessEnv = process.env): LocalStackOptions {
@@ -47,5 +51,7 @@ export function loadLocalStackOptions(env: NodeJS.ProcessEnv = process.env): Loc
     endpointsFile: values.LOCAL_ENDPOINTS_FILE,
     ...(values.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: values.DYNAMODB_ENDPOINT } : {}),
     ...(values.SQS_ENDPOINT ? { sqsEndpoint: values.SQS_ENDPOINT } : {}),
+    unicoContract: values.UNICO_CONTRACT,
+    unicoMaxRps: values.UNICO_MAX_RPS,
   };
 }

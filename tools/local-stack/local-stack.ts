@@ -4,7 +4,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
-import { INTAKE_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { INTAKE_FUNCTION, PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { UNICO_API_DEFAULTS, type UnicoContractName } from '../../lambdas/contracts/unico-api.ts';
+import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
+import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
+import { startUnicoSimulator } from '../unico-sim/serve/simulator.ts';
+import { startSqsEventSource } from './sqs-event-source.ts';
 import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
 import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { OpenAuthenticator, type Authenticator } from '../../lambdas/core/auth/authenticator.ts';
@@ -34,7 +39,14 @@ export interface LocalStackOptions {
   readonly dynamodbEndpoint?: string;
   /** An external SQS to use instead of starting the emulator (SQS_ENDPOINT). */
   readonly sqsEndpoint?: string;
+  /** The GetProcess contract the local Unico speaks (UNICO_CONTRACT). @default 'web-sdk' */
+  readonly unicoContract?: UnicoContractName;
+  /** Calls per second to Unico across the processor (UNICO_MAX_RPS). @default 5 */
+  readonly unicoMaxRps?: number;
 }
+
+/** The `source` of the results events the local stack publishes. */
+export const LOCAL_EVENT_SOURCE = 'unico-webhook-local';
 
 /** The endpoints file (contract 4): everything a test or a consumer needs to talk to the stack. */
 export interface LocalEndpoints {
@@ -121,9 +133,67 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       options.port,
     );
     stoppers.push(api.stop);
+    const webhookUrl = `${api.url}${WEBHOOK_PATH}`;
+
+    // Unico in a box: GetProcess for the processor, webhooks to this receiver as Unico sends them.
+    const unico = await startUnicoSimulator({
+      contract: options.unicoContract ?? UNICO_API_DEFAULTS.contract,
+      receiverUrl: webhookUrl,
+      receiverAuth: options.auth,
+      ...(oauth2
+        ? { receiverOAuth2: { tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId, clientSecret: oauth2.clientSecret } }
+        : {}),
+    });
+    stoppers.push(unico.stop);
+
+    // The processor, fed from the intake queue as Lambda's event source mapping feeds it.
+    const processorLogger = new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName });
+    // Its own clients: its calls have the processor's time limits, not the intake's deadline.
+    const processorDynamodb = new DynamoDBClient(emulatorClientConfig(dynamodbEmulator));
+    const processorSqs = new SQSClient(emulatorClientConfig(sqsEmulator));
+    stoppers.push(async () => {
+      processorDynamodb.destroy();
+      processorSqs.destroy();
+    });
+    const unicoCredentials = { privateKey: unico.privateKeyPem, apiKey: unico.apiKey };
+    const processor = composeProcessorHandler({
+      dynamodb: processorDynamodb,
+      sqs: processorSqs,
+      claimsTableName: resources.claimsTableName,
+      claimRetentionDays: 90,
+      intakeQueueUrl: resources.intakeQueueUrl,
+      resultsQueueUrl: resources.resultsQueueUrl,
+      eventSource: LOCAL_EVENT_SOURCE,
+      fetcher: unicoFetcher({
+        api: {
+          contract: unico.contract,
+          apiBaseUrl: unico.apiBaseUrl,
+          identityUrl: unico.identityUrl,
+          serviceAccount: unico.serviceAccount,
+          maxRequestsPerSecond: options.unicoMaxRps ?? UNICO_API_DEFAULTS.maxRequestsPerSecond,
+        },
+        tokenUrl: unico.tokenUrl,
+        credentials: async () => unicoCredentials,
+        dynamodb: processorDynamodb,
+        claimsTableName: resources.claimsTableName,
+        onCredentialsUnusable: (reason) => processorLogger.error('Unico credentials are not usable', { reason }),
+      }),
+      logger: processorLogger,
+    });
+    const eventSource = await startSqsEventSource({
+      sqs: processorSqs,
+      queueUrl: resources.intakeQueueUrl,
+      region: LOCAL_REGION,
+      handler: processor,
+      functionName: PROCESSOR_FUNCTION.serviceName,
+      functionTimeoutMs: PROCESSOR_FUNCTION.timeoutSeconds * 1000,
+      onHandlerError: (error) =>
+        processorLogger.error('processor batch failed', { error: error instanceof Error ? error.name : String(error) }),
+    });
+    stoppers.push(eventSource.stop);
 
     const endpoints: LocalEndpoints = {
-      webhookUrl: `${api.url}${WEBHOOK_PATH}`,
+      webhookUrl,
       trackingUrl: null,
       auth: {
         mode: options.auth.mode,
@@ -143,7 +213,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         region: LOCAL_REGION,
         tables: { claims: resources.claimsTableName },
       },
-      unicoSimulator: null,
+      unicoSimulator: { apiBaseUrl: unico.apiBaseUrl, identityUrl: unico.identityUrl, adminUrl: unico.adminUrl },
     };
     if (options.endpointsFile !== null) {
       const file = options.endpointsFile;

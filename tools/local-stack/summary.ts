@@ -8,7 +8,11 @@ export function readySummary(endpoints: LocalEndpoints, endpointsFile: string | 
     `  auth         ${describeAuth(endpoints)}`,
     `  intake queue ${endpoints.sqs.intakeQueueUrl} (SQS endpoint ${endpoints.sqs.endpoint})`,
     `  claims       table ${endpoints.dynamodb.tables.claims} (DynamoDB endpoint ${endpoints.dynamodb.endpoint})`,
+    `  results      ${endpoints.sqs.resultsQueueUrl} (one CloudEvent per finished process)`,
   ];
+  if (endpoints.unicoSimulator !== null) {
+    lines.push(`  unico        local simulator, admin API ${endpoints.unicoSimulator.adminUrl}`);
+  }
   if (endpointsFile !== null) lines.push(`  endpoints    ${endpointsFile}`);
   lines.push(`  rehearse     npx unico-sim check --url ${endpoints.webhookUrl} --auth '${simAuth(endpoints)}'${oauth2Flags(endpoints)}`);
   lines.push('Ctrl+C stops it.');
