@@ -54,7 +54,7 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly claimsTable: Table;
   /** Accepted notifications (FIFO; group = processId, deduplication id = processId:state). */
   public readonly intakeQueue: Queue;
-  /** Where intake messages go after 5 failed receives. */
+  /** Where intake messages go after 10 failed receives. */
   public readonly intakeDeadLetterQueue: Queue;
   /**
    * In alarm when a delivery was refused for good by a dependency (access denied, a missing table
@@ -102,7 +102,7 @@ export class UnicoWebhookReceiver extends Construct {
       removalPolicy,
       ...(settings.intakeVisibilityTimeout ? { visibilityTimeout: settings.intakeVisibilityTimeout } : {}),
       deadLetterAlarmDescription:
-        'Intake messages failed 5 receives and sit in the intake dead-letter queue: redrive them once the consumer is fixed (they expire after 14 days).',
+        'Intake messages failed 10 receives and sit in the intake dead-letter queue: fix the processor (its logs name the cause), then redrive them (they expire after 14 days).',
     });
     this.intakeQueue = intake.queue;
     this.intakeDeadLetterQueue = intake.deadLetterQueue;

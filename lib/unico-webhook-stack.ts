@@ -57,6 +57,7 @@ export class UnicoWebhookStack extends Stack {
       description: 'What consumers read: one CloudEvent per finished process (SQS FIFO)',
       value: this.receiver.resultsQueue.queueUrl,
     });
+    new CfnOutput(this, 'ResultsQueueArn', { value: this.receiver.resultsQueue.queueArn });
     new CfnOutput(this, 'ResultsDeadLetterQueueUrl', { value: this.receiver.resultsDeadLetterQueue.queueUrl });
     if (this.receiver.unicoCredentials !== undefined) {
       new CfnOutput(this, 'UnicoCredentialsSecretArn', {

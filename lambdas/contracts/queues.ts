@@ -18,7 +18,9 @@ export const INTAKE_QUEUE: FifoQueueSettings = {
   localName: 'unico-intake',
   // 6 × a 30-second processor.
   visibilityTimeoutSeconds: 180,
-  maxReceiveCount: 5,
+  // With the processor's back-off (30 s doubling to 15 min) ten receives span about 75 minutes:
+  // a Unico outage that long passes without a message reaching the dead-letter queue.
+  maxReceiveCount: 10,
   retentionDays: 14,
 };
 

@@ -250,7 +250,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     });
   });
 
-  it('enqueues to an encrypted high-throughput FIFO queue with a FIFO DLQ after 5 receives', () => {
+  it('enqueues to an encrypted high-throughput FIFO queue with a FIFO DLQ after 10 receives', () => {
     const { template } = synth();
     const fifo = {
       FifoQueue: true,
@@ -269,7 +269,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
         VisibilityTimeout: 180,
         RedrivePolicy: {
           deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IntakeDeadLetterQueue'), 'Arn'] },
-          maxReceiveCount: 5,
+          maxReceiveCount: 10,
         },
       },
     });
