@@ -3,8 +3,11 @@
  *
  * Starts the local stack as `npm start` does (its own process), then, RUNS times in a row, has the
  * real `unico-sim deliver` send COUNT notifications with 20% sent twice, 500 in flight (Unico's
- * maximum) and a retry 400 ms after any non-2xx. After each run it drains the intake queue and
- * checks: every process that got a 2xx is on the queue, and none is there twice.
+ * maximum) and a retry 400 ms after any non-2xx. The local stack's processor takes each intake
+ * message and publishes one event per notification (fetching from the local Unico, which does
+ * not know these processes and answers 404: the event carries that as `outcomeError`). After each
+ * run it reads the results queue and checks: every process that got a 2xx has its event, and
+ * none has two.
  * Settings: DURABILITY_RUNS (default 5), DURABILITY_COUNT (default 2000), DURABILITY_AUTH
  * (default basic:durability:durability-password). Exits 1 on any loss or double.
  */
@@ -36,7 +39,15 @@ const folder = await mkdtemp(join(tmpdir(), 'unico-durability-'));
 const endpointsFile = join(folder, 'endpoints.json');
 const stack = spawn(process.execPath, ['bin/local-stack.ts'], {
   cwd: ROOT,
-  env: { ...process.env, PORT: '0', WEBHOOK_AUTH: AUTH, LOCAL_ENDPOINTS_FILE: endpointsFile, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  env: {
+    ...process.env,
+    PORT: '0',
+    WEBHOOK_AUTH: AUTH,
+    LOCAL_ENDPOINTS_FILE: endpointsFile,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // The processor's calls to the local Unico are not what is measured here.
+    UNICO_MAX_RPS: '1000',
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const stackClosed = once(stack, 'close');
@@ -49,7 +60,7 @@ try {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   console.log(`durability: ${RUNS} runs of ${COUNT} notifications, 20% sent twice, 500 in flight, retry 400 ms after any non-2xx`);
-  console.log(['run', 'deliveries', '1st-try 2xx', 'retries', 'failed', 'got 2xx', 'on queue', 'missing', 'twice'].map((h) => h.padStart(12)).join(''));
+  console.log(['run', 'deliveries', '1st-try 2xx', 'retries', 'failed', 'got 2xx', 'events', 'missing', 'twice'].map((h) => h.padStart(12)).join(''));
   let broken = 0;
   for (let run = 1; run <= RUNS; run++) {
     const summary = await deliver();
@@ -57,7 +68,7 @@ try {
     if (summary.permanentFailures > summary.failures.length) throw new Error('too many failed deliveries to check');
     const failed = new Set(summary.failures.map((failure) => failure.processId));
     const answered2xx = summary.processIds.filter((processId) => !failed.has(processId));
-    const onQueue = await drain(sqs, endpoints.sqs.intakeQueueUrl);
+    const onQueue = await drainResults(sqs, endpoints.sqs.resultsQueueUrl, answered2xx.length);
     const counts = new Map<string, number>();
     for (const processId of onQueue) counts.set(processId, (counts.get(processId) ?? 0) + 1);
     const missing = answered2xx.filter((processId) => !counts.has(processId));
@@ -71,7 +82,7 @@ try {
     for (const processId of missing.slice(0, 5)) console.log(`  missing from the queue: ${processId}`);
   }
   sqs.destroy();
-  console.log(broken === 0 ? 'every process answered 2xx is on the intake queue, none twice' : `${broken} violations`);
+  console.log(broken === 0 ? 'every process answered 2xx has its results event, none has two' : `${broken} violations`);
   if (broken > 0) process.exitCode = 1;
 } finally {
   stack.kill('SIGTERM');
@@ -102,20 +113,24 @@ async function deliver(): Promise<DeliverSummary> {
   return JSON.parse(stdout) as DeliverSummary;
 }
 
-/** Every processId on the queue, taking the messages off; FIFO hands out groups a few at a time. */
-async function drain(sqs: SQSClient, queueUrl: string): Promise<string[]> {
+/**
+ * The processId of every event on the results queue, taking them off, until at least `expected`
+ * arrived and none came for 5 s (or 120 s passed). FIFO hands out groups a few at a time.
+ */
+async function drainResults(sqs: SQSClient, queueUrl: string, expected: number): Promise<string[]> {
   const processIds: string[] = [];
-  let emptyReceives = 0;
-  while (emptyReceives < 2) {
+  const giveUpAt = Date.now() + 120_000;
+  let lastArrival = Date.now();
+  while (Date.now() < giveUpAt && (processIds.length < expected || Date.now() - lastArrival < 5000)) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
     );
     if (Messages.length === 0) {
-      emptyReceives += 1;
+      await new Promise((resolve) => setTimeout(resolve, 200));
       continue;
     }
-    emptyReceives = 0;
-    for (const message of Messages) processIds.push((JSON.parse(message.Body ?? '{}') as { processId: string }).processId);
+    lastArrival = Date.now();
+    for (const message of Messages) processIds.push((JSON.parse(message.Body ?? '{}') as { subject: string }).subject);
     await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,
