@@ -1,18 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { NotificationAcceptor } from '../core/acceptance/accept-notification.ts';
 import type { Authenticator } from '../core/auth/authenticator.ts';
-import { DynamoDbClaimStore } from '../adapters/dynamodb/dynamodb-claim-store.ts';
+import { claimStoreFor, type ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
 import type { Clock } from '../core/deadline.ts';
 import { SqsIntakeQueue } from '../adapters/sqs/sqs-intake-queue.ts';
 import { createIntakeHandler, type IntakeHandler } from './intake-handler.ts';
 
-export interface IntakeWiring {
-  readonly dynamodb: DynamoDBClient;
+export interface IntakeWiring extends ClaimsTableWiring {
   readonly sqs: SQSClient;
-  readonly claimsTableName: string;
-  readonly claimRetentionDays: number;
   readonly intakeQueueUrl: string;
   readonly authenticator: Authenticator;
   readonly responseDeadlineMs: number;
@@ -23,11 +19,7 @@ export interface IntakeWiring {
 /** Puts the intake together from clients and settings: the one wiring AWS and the local stack share. */
 export function composeIntakeHandler(wiring: IntakeWiring): IntakeHandler {
   const acceptor = new NotificationAcceptor({
-    claims: new DynamoDbClaimStore({
-      client: wiring.dynamodb,
-      tableName: wiring.claimsTableName,
-      retentionDays: wiring.claimRetentionDays,
-    }),
+    claims: claimStoreFor(wiring),
     queue: new SqsIntakeQueue({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
   });
   return createIntakeHandler({

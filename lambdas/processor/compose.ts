@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbClaimStore } from '../adapters/dynamodb/dynamodb-claim-store.ts';
+import { claimStoreFor, type ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
 import { SqsMessageDelayer } from '../adapters/sqs/sqs-message-delayer.ts';
 import { SqsResultsPublisher } from '../adapters/sqs/sqs-results-publisher.ts';
 import type { Clock } from '../core/deadline.ts';
@@ -9,11 +8,8 @@ import { NotificationProcessor } from '../core/processing/process-notification.t
 import type { ProcessFetcher } from '../core/unico/process-fetcher.ts';
 import { createProcessorHandler, type ProcessorHandler } from './processor-handler.ts';
 
-export interface ProcessorWiring {
-  readonly dynamodb: DynamoDBClient;
+export interface ProcessorWiring extends ClaimsTableWiring {
   readonly sqs: SQSClient;
-  readonly claimsTableName: string;
-  readonly claimRetentionDays: number;
   readonly intakeQueueUrl: string;
   readonly resultsQueueUrl: string;
   /** The events' `source`. */
@@ -27,11 +23,7 @@ export interface ProcessorWiring {
 /** Puts the processor together from clients and settings: the one wiring AWS and the local stack share. */
 export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandler {
   const processor = new NotificationProcessor({
-    claims: new DynamoDbClaimStore({
-      client: wiring.dynamodb,
-      tableName: wiring.claimsTableName,
-      retentionDays: wiring.claimRetentionDays,
-    }),
+    claims: claimStoreFor(wiring),
     publisher: new SqsResultsPublisher({ client: wiring.sqs, queueUrl: wiring.resultsQueueUrl }),
     ...(wiring.fetcher ? { fetcher: wiring.fetcher } : {}),
     eventSource: wiring.eventSource,

@@ -1,17 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Role } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FilterPattern, type LogGroup } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { INTAKE_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { webhookAuthEnvironment } from '../../lambdas/contracts/webhook-auth.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
-import { projectFunction } from './project-function.ts';
+import { ProjectFunctionConstruct } from './project-function-construct.ts';
 
 /** Where the receiver's own metrics (from its log lines) are published. */
 export const METRIC_NAMESPACE = 'UnicoWebhookReceiver';
@@ -29,27 +27,20 @@ export interface IntakeFunctionProps {
  * lambdas/intake/config.ts reads (an infrastructure test feeds one into the other), and its role
  * holds only the grants below.
  */
-export class IntakeFunction extends Construct {
-  public readonly function: NodejsFunction;
-  public readonly role: Role;
-  public readonly logGroup: LogGroup;
-  /**
+export class IntakeFunction extends ProjectFunctionConstruct {  /**
    * In alarm when a dependency refused a delivery for good (the intake's log lines with
    * `dependencyFailure` = `permanent`): deliveries get 503 until a person fixes the deployment.
    */
   public readonly permanentFailureAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: IntakeFunctionProps) {
-    super(scope, id);
     const { settings } = props;
-    const budget = intakeTimeBudget(settings.responseDeadlineMs);
-
-    const built = projectFunction(this, 'Intake', {
+    super(scope, id, settings, {
       entry: 'lambdas/intake/index.ts',
       description: 'Unico webhook intake: authenticate, claim (processId + state), enqueue',
       roleDescription: 'Unico webhook intake: write its logs, claim in the claims table, send to the intake queue',
       serviceName: INTAKE_FUNCTION.serviceName,
-      timeout: Duration.seconds(budget.functionTimeoutSeconds),
+      timeout: Duration.seconds(intakeTimeBudget(settings.responseDeadlineMs).functionTimeoutSeconds),
       environment: {
         CLAIMS_TABLE_NAME: props.claimsTable.tableName,
         INTAKE_QUEUE_URL: props.intakeQueue.queueUrl,
@@ -58,12 +49,7 @@ export class IntakeFunction extends Construct {
         ...(props.authSecret ? { WEBHOOK_AUTH_SECRET_ARN: props.authSecret.secretArn } : {}),
         ...webhookAuthEnvironment(settings.authSettings),
       },
-      logRetention: settings.logRetention,
-      removalPolicy: settings.removalPolicy,
     });
-    this.function = built.function;
-    this.role = built.role;
-    this.logGroup = built.logGroup;
 
     // Exactly the item operations the claim uses: put (the claim, which returns the existing one)
     // and get (read back when the old item is not returned). The intake never changes or deletes

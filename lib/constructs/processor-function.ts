@@ -1,16 +1,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Role } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { unicoApiEnvironment, type UnicoApiSettings } from '../../lambdas/contracts/unico-api.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
-import { projectFunction } from './project-function.ts';
+import { ProjectFunctionConstruct } from './project-function-construct.ts';
 
 export interface ProcessorFunctionProps {
   readonly settings: ReceiverSettings;
@@ -27,16 +24,10 @@ export interface ProcessorFunctionProps {
  * environment is what lambdas/processor/config.ts reads (an infrastructure test feeds one into
  * the other), and its role holds only the grants below.
  */
-export class ProcessorFunction extends Construct {
-  public readonly function: NodejsFunction;
-  public readonly role: Role;
-  public readonly logGroup: LogGroup;
-
+export class ProcessorFunction extends ProjectFunctionConstruct {
   constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
-    super(scope, id);
     const { settings } = props;
-
-    const built = projectFunction(this, 'Processor', {
+    super(scope, id, settings, {
       entry: 'lambdas/processor/index.ts',
       description: 'Unico webhook processor: fetch the outcome, publish one results event, confirm the claim',
       roleDescription: 'Unico webhook processor: read and confirm claims, consume the intake queue, publish results',
@@ -47,17 +38,12 @@ export class ProcessorFunction extends Construct {
         CLAIM_RETENTION_DAYS: String(settings.claimRetentionDays),
         INTAKE_QUEUE_URL: props.intakeQueue.queueUrl,
         RESULTS_QUEUE_URL: props.resultsQueue.queueUrl,
-        EVENT_SOURCE: Stack.of(this).stackName,
+        EVENT_SOURCE: Stack.of(scope).stackName,
         ...(props.unico
           ? { ...unicoApiEnvironment(props.unico.api), UNICO_SECRET_ARN: props.unico.credentials.secretArn }
           : {}),
       },
-      logRetention: settings.logRetention,
-      removalPolicy: settings.removalPolicy,
     });
-    this.function = built.function;
-    this.role = built.role;
-    this.logGroup = built.logGroup;
 
     // Read and confirm claims; the Unico request budget is one more item of the same table,
     // taken with a conditional update (and read when the emulator returns no old values).

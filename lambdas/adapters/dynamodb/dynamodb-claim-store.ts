@@ -13,6 +13,22 @@ import { CLAIMS_TABLE } from '../../contracts/claims-table.ts';
 const { partitionKey, sortKey, ttlAttribute } = CLAIMS_TABLE;
 const DAY_SECONDS = 24 * 60 * 60;
 
+/** What a function's wiring gives to reach the claims table. */
+export interface ClaimsTableWiring {
+  readonly dynamodb: DynamoDBClient;
+  readonly claimsTableName: string;
+  readonly claimRetentionDays: number;
+}
+
+/** The claim store over a function's wiring. */
+export function claimStoreFor(wiring: ClaimsTableWiring): DynamoDbClaimStore {
+  return new DynamoDbClaimStore({
+    client: wiring.dynamodb,
+    tableName: wiring.claimsTableName,
+    retentionDays: wiring.claimRetentionDays,
+  });
+}
+
 export interface DynamoDbClaimStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;

@@ -1,20 +1,13 @@
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { MessageDelayer } from '../../core/processing/ports.ts';
+import { SqsQueue } from './sqs-queue.ts';
 
 /** Delays a received message by setting its visibility timeout (SQS allows up to 12 hours). */
-export class SqsMessageDelayer implements MessageDelayer {
-  readonly #client: SQSClient;
-  readonly #queueUrl: string;
-
-  constructor(options: { readonly client: SQSClient; readonly queueUrl: string }) {
-    this.#client = options.client;
-    this.#queueUrl = options.queueUrl;
-  }
-
+export class SqsMessageDelayer extends SqsQueue implements MessageDelayer {
   async delay(receiptHandle: string, seconds: number): Promise<void> {
-    await this.#client.send(
+    await this.client.send(
       new ChangeMessageVisibilityCommand({
-        QueueUrl: this.#queueUrl,
+        QueueUrl: this.queueUrl,
         ReceiptHandle: receiptHandle,
         VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
       }),
