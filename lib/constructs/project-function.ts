@@ -3,9 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { FUNCTION_BUNDLING, FUNCTION_NODE_ENVIRONMENT } from '../bundling.ts';
 
 /** The project root: where package.json, package-lock.json and lambdas/ are. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,20 +66,9 @@ export function projectFunction(scope: Construct, id: string, props: ProjectFunc
       ...props.environment,
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
+      ...FUNCTION_NODE_ENVIRONMENT,
     },
-    bundling: {
-      format: OutputFormat.ESM,
-      target: 'node24',
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      // Ship the SDK version the tests ran against (deadline-aware request handler options and
-      // ReturnValuesOnConditionCheckFailure), not whichever one the runtime carries.
-      bundleAwsSDK: true,
-      banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-    },
+    bundling: FUNCTION_BUNDLING,
   });
   return { function: fn, role, logGroup };
 }

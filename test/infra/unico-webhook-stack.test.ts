@@ -61,7 +61,6 @@ const COMMON_ENV = {
   CLAIM_RETENTION_DAYS: '90',
   POWERTOOLS_SERVICE_NAME: 'unico-webhook-intake',
   POWERTOOLS_LOG_LEVEL: 'INFO',
-  NODE_OPTIONS: '--enable-source-maps',
 };
 
 /** The intake function (the stack also runs the processor). */
