@@ -8,6 +8,9 @@
  *   fauxqs), i.e. everything `npm start` runs.
  * Figures are reported as ratios against the baseline measured in the same run.
  * Settings: BENCH_COUNT (default 3000), BENCH_CONCURRENCY (default 100).
+ *
+ * It starts with the cold-start table of bench/cold-start.ts (`npm run bench:cold-start` alone),
+ * measured before the targets start, while this process is idle.
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { parseAuthSpec } from '../lambdas/contracts/auth-notation.ts';
 import { startLocalStack } from '../tools/local-stack/local-stack.ts';
+import { coldStartBench } from './cold-start.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const COUNT = Number(process.env.BENCH_COUNT ?? 3000);
@@ -71,6 +75,9 @@ async function startBaseline(): Promise<{ url: string; stop: () => Promise<void>
     },
   };
 }
+
+await coldStartBench();
+console.log();
 
 const baseline = await startBaseline();
 const receiver = await startLocalStack({
