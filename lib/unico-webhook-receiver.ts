@@ -74,6 +74,8 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly processorFunction: NodejsFunction;
   /** The processor's role (its policies come only from `grant*`). */
   public readonly processorRole: Role;
+  /** In alarm when the processor cannot fetch outcomes without a person (unusable Unico credentials). */
+  public readonly processorPermanentFailureAlarm: Alarm;
   /** The secret with Unico's service-account key, when outcome fetching is on. */
   public readonly unicoCredentials?: ISecret;
   /** True when this construct created `unicoCredentials` (for you to fill in). */
@@ -156,6 +158,7 @@ export class UnicoWebhookReceiver extends Construct {
     });
     this.processorFunction = processor.function;
     this.processorRole = processor.role;
+    this.processorPermanentFailureAlarm = processor.permanentFailureAlarm;
 
     const api = webhookApi(this, this.intakeFunction, settings);
     this.api = api.api;

@@ -67,6 +67,10 @@ export class UnicoWebhookStack extends Stack {
         value: this.receiver.unicoCredentials.secretArn,
       });
     }
+    new CfnOutput(this, 'ProcessorPermanentFailureAlarmName', {
+      description: 'In alarm when outcomes cannot be fetched without a person (unusable Unico credentials)',
+      value: this.receiver.processorPermanentFailureAlarm.alarmName,
+    });
     new CfnOutput(this, 'PermanentFailureAlarmName', {
       description: 'In alarm when a dependency refuses deliveries for good: attach your notification action',
       value: this.receiver.permanentFailureAlarm.alarmName,

@@ -76,10 +76,13 @@ export function createProcessorHandler(dependencies: ProcessorHandlerDependencie
     }
   };
 
-  return async (event, context) =>
-    processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), {
+  return async (event, context) => {
+    // The invocation's request id and function name on every line, as Powertools' middleware does.
+    logger.addContext(context);
+    return processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), {
       context,
       skipGroupOnError: true,
       throwOnFullBatchFailure: false,
     });
+  };
 }

@@ -40,8 +40,9 @@ export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
       wiring.onCredentialsUnusable(`the credentials could not be read (${error instanceof Error ? error.name : 'error'})`);
       throw new UnicoTransientError('Unico credentials could not be read');
     }
-    // The same object until the cache reads the secret again: keep the client (and its token).
-    if (client?.credentials === credentials) return client.client;
+    // The same credentials as before (the cache hands out a new copy after each read): keep the
+    // client, and with it the token, which lives an hour.
+    if (client !== undefined && sameCredentials(client.credentials, credentials)) return client.client;
     try {
       const built = new UnicoApiClient({
         contract: wiring.api.contract,
@@ -65,4 +66,8 @@ export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
     getProcess: async (processId: string, signal?: AbortSignal): Promise<FetchedProcess> =>
       (await clientFor()).getProcess(processId, signal),
   };
+}
+
+function sameCredentials(a: UnicoCredentialsSecret, b: UnicoCredentialsSecret): boolean {
+  return a.privateKey === b.privateKey && a.apiKey === b.apiKey;
 }

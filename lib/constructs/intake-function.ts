@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -10,9 +9,6 @@ import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { webhookAuthEnvironment } from '../../lambdas/contracts/webhook-auth.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
 import { ProjectFunctionConstruct } from './project-function-construct.ts';
-
-/** Where the receiver's own metrics (from its log lines) are published. */
-export const METRIC_NAMESPACE = 'UnicoWebhookReceiver';
 
 export interface IntakeFunctionProps {
   readonly settings: ReceiverSettings;
@@ -27,7 +23,8 @@ export interface IntakeFunctionProps {
  * lambdas/intake/config.ts reads (an infrastructure test feeds one into the other), and its role
  * holds only the grants below.
  */
-export class IntakeFunction extends ProjectFunctionConstruct {  /**
+export class IntakeFunction extends ProjectFunctionConstruct {
+  /**
    * In alarm when a dependency refused a delivery for good (the intake's log lines with
    * `dependencyFailure` = `permanent`): deliveries get 503 until a person fixes the deployment.
    */
@@ -58,27 +55,8 @@ export class IntakeFunction extends ProjectFunctionConstruct {  /**
     props.intakeQueue.grantSendMessages(this.function);
     props.authSecret?.grantRead(this.function);
 
-    this.logGroup.addMetricFilter('PermanentDependencyFailures', {
-      filterPattern: FilterPattern.stringValue('$.dependencyFailure', '=', 'permanent'),
-      metricNamespace: METRIC_NAMESPACE,
-      metricName: 'PermanentDependencyFailures',
-      metricValue: '1',
-      // Powertools writes the function's name on every line of an invocation.
-      dimensions: { FunctionName: '$.function_name' },
-    });
-    this.permanentFailureAlarm = new Metric({
-      namespace: METRIC_NAMESPACE,
-      metricName: 'PermanentDependencyFailures',
-      dimensionsMap: { FunctionName: this.function.functionName },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-    }).createAlarm(this, 'PermanentFailureAlarm', {
-      alarmDescription:
-        'Unico deliveries are answered 503 because a dependency refuses them for good (access denied, missing table or queue, refused contents). Unico retries; fix the deployment before its attempts run out.',
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.permanentFailureAlarm = this.alarmOnPermanentFailures(
+      'Unico deliveries are answered 503 because a dependency refuses them for good (access denied, missing table or queue, refused contents). Unico retries; fix the deployment before its attempts run out.',
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -25,6 +26,9 @@ export interface ProcessorFunctionProps {
  * the other), and its role holds only the grants below.
  */
 export class ProcessorFunction extends ProjectFunctionConstruct {
+  /** In alarm when the processor cannot go on without a person (unusable Unico credentials). */
+  public readonly permanentFailureAlarm: Alarm;
+
   constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
     const { settings } = props;
     super(scope, id, settings, {
@@ -50,6 +54,9 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
     props.claimsTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.resultsQueue.grantSendMessages(this.function);
     props.unico?.credentials.grantRead(this.function);
+    this.permanentFailureAlarm = this.alarmOnPermanentFailures(
+      "Finished processes wait for their outcome: Unico's credentials cannot be used (the UnicoCredentials secret is empty, or its key is not the service account's). Messages reach the intake dead-letter queue after about 75 minutes.",
+    );
 
     // Batches with partial failures; a bounded number of concurrent processors keeps the calls
     // to Unico near the budget instead of queueing on it.

@@ -1,9 +1,14 @@
+import { Duration } from 'aws-cdk-lib';
+import { ComparisonOperator, Metric, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, type LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ReceiverSettings } from '../receiver-props.ts';
 import { projectFunction, type ProjectFunctionProps } from './project-function.ts';
+
+/** Where the receiver's own metrics (from its log lines) are published. */
+export const METRIC_NAMESPACE = 'UnicoWebhookReceiver';
 
 /** What a function is: everything but the receiver-wide settings (log retention, removal policy). */
 export type FunctionDefinition = Omit<ProjectFunctionProps, 'logRetention' | 'removalPolicy'>;
@@ -29,5 +34,34 @@ export abstract class ProjectFunctionConstruct extends Construct {
     this.function = built.function;
     this.role = built.role;
     this.logGroup = built.logGroup;
+  }
+
+  /**
+   * An alarm on this function's log lines that carry `dependencyFailure` = `permanent`: something
+   * only a person can fix (access denied, a missing resource, refused contents, unusable
+   * credentials). No action is attached: add yours.
+   */
+  protected alarmOnPermanentFailures(description: string): Alarm {
+    this.logGroup.addMetricFilter('PermanentDependencyFailures', {
+      filterPattern: FilterPattern.stringValue('$.dependencyFailure', '=', 'permanent'),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'PermanentDependencyFailures',
+      metricValue: '1',
+      // Powertools writes the function's name on every line of an invocation.
+      dimensions: { FunctionName: '$.function_name' },
+    });
+    return new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: 'PermanentDependencyFailures',
+      dimensionsMap: { FunctionName: this.function.functionName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'PermanentFailureAlarm', {
+      alarmDescription: description,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 }

@@ -455,6 +455,20 @@ describe('processor and results queue', () => {
     expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
   });
 
+  it("alarms when the processor cannot go on without a person, matched on its own log lines", () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: Match.stringLikeRegexp('ProcessorLogGroup') },
+      FilterPattern: '{ $.dependencyFailure = "permanent" }',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'PermanentDependencyFailures',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('ProcessorFunction') } }],
+    });
+    template.hasOutput('ProcessorPermanentFailureAlarmName', { Value: { Ref: Match.stringLikeRegexp('ProcessorPermanentFailureAlarm') } });
+  });
+
   it('without a Unico service account, fetches nothing: no Unico settings and no secret for it', () => {
     const { template } = synth();
 
