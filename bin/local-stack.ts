@@ -1,6 +1,8 @@
 /**
  * `npm start`: the receiver on this machine, no AWS account, no Docker (contract 4).
- * Settings: PORT, WEBHOOK_AUTH, RESPONSE_DEADLINE_SECONDS, LOCAL_ENDPOINTS_FILE.
+ * Settings (tools/local-stack/config.ts): PORT, WEBHOOK_AUTH, RESPONSE_DEADLINE_SECONDS,
+ * LOCAL_ENDPOINTS_FILE, DYNAMODB_ENDPOINT, SQS_ENDPOINT, UNICO_CONTRACT, UNICO_MAX_RPS, RUN_PROCESSOR, LOG_FORMAT,
+ * and Powertools' POWERTOOLS_LOG_LEVEL.
  */
 import { loadLocalStackOptions } from '../tools/local-stack/config.ts';
 import { startLocalStack } from '../tools/local-stack/local-stack.ts';
@@ -10,7 +12,7 @@ import { ConfigurationError } from '../lambdas/core/errors.ts';
 async function main(): Promise<void> {
   const options = loadLocalStackOptions();
   const stack = await startLocalStack(options);
-  process.stdout.write(`${readySummary(stack.endpoints, options.endpointsFile)}\n`);
+  process.stdout.write(`${readySummary(stack.endpoints, options.endpointsFile, options.logFormat, options.runProcessor)}\n`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

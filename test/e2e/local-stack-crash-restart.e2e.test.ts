@@ -42,6 +42,8 @@ const startStack = () =>
     DYNAMODB_ENDPOINT: dynamodbEmulator.endpoint,
     SQS_ENDPOINT: sqsProxy.endpoint,
     RESPONSE_DEADLINE_SECONDS: '10',
+    // The intake queue is what is checked: no processor takes messages off it.
+    RUN_PROCESSOR: 'false',
   });
 
 async function claimCount(tableName: string): Promise<number> {

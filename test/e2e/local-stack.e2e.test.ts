@@ -10,7 +10,9 @@ import { startLocalStackProcess, type LocalStackProcess } from '../support/local
 
 /**
  * `npm start` as a user runs it, one auth mode at a time, spoken to over HTTP only: the endpoint
- * answers per contract 1 and the intake queue holds what it should.
+ * answers per contract 1 and the intake queue holds what it should. The processor is off
+ * (RUN_PROCESSOR=false), so the intake queue keeps its messages for the test to read;
+ * processor-local-stack.e2e.test.ts covers the way on to the results queue.
  */
 const MODES = ['basic:u:p', 'apikey:X-Api-Key:secret', 'apikey:secret', 'oauth2', 'none'];
 
@@ -22,7 +24,7 @@ describe.each(MODES)('npm start with WEBHOOK_AUTH=%s', (auth) => {
   let wrong: Record<string, string> | undefined;
 
   beforeAll(async () => {
-    stack = await startLocalStackProcess({ WEBHOOK_AUTH: auth });
+    stack = await startLocalStackProcess({ WEBHOOK_AUTH: auth, RUN_PROCESSOR: 'false' });
     const { endpoints } = stack;
     const emulatorCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     sqs = new SQSClient({ endpoint: endpoints.sqs.endpoint, region: endpoints.sqs.region, credentials: emulatorCredentials });

@@ -9,7 +9,7 @@ import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
-import { startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
+import { FunctionInstances, startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
 import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
 import { ensureClaimsTable, ensureLocalResources, type LocalResources } from '../../tools/local-stack/resources.ts';
 import { newNotification, post } from '../support/notifications.ts';
@@ -63,7 +63,7 @@ beforeAll(async () => {
     logger: new Logger({ serviceName: 'intake-test', logLevel: 'SILENT' }),
   });
   api = await startLocalApi(
-    [{ method: 'POST', path: '/webhooks/unico', functionName: 'intake', timeoutMs: 3000, handler }],
+    [{ method: 'POST', path: '/webhooks/unico', target: new FunctionInstances('intake', 3000, () => handler) }],
     0,
   );
   webhookUrl = `${api.url}/webhooks/unico`;

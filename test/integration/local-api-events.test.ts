@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { FunctionInstances, startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
 
 /** The local stack must hand handlers what API Gateway (HTTP API, payload 2.0) hands them in AWS. */
 let api: RunningLocalApi;
@@ -13,29 +14,23 @@ beforeAll(async () => {
       {
         method: 'POST',
         path: '/webhooks/unico',
-        functionName: 'capture',
-        timeoutMs: 1000,
-        handler: async (event) => {
+        target: new FunctionInstances('capture', 1000, () => async (event) => {
           seen.push(event);
           return { statusCode: 204 };
-        },
+        }),
       },
       {
         method: 'GET',
         path: '/processes/{processId}',
-        functionName: 'capture',
-        timeoutMs: 1000,
-        handler: async (event) => {
+        target: new FunctionInstances('capture', 1000, () => async (event) => {
           seen.push(event);
           return { statusCode: 200, body: '{}' };
-        },
+        }),
       },
       {
         method: 'POST',
         path: '/slow',
-        functionName: 'slow',
-        timeoutMs: 100,
-        handler: () => new Promise(() => undefined),
+        target: new FunctionInstances('slow', 100, () => () => new Promise(() => undefined)),
       },
     ],
     0,
@@ -45,6 +40,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await api.stop();
 });
+
+/**
+ * Sends a POST with headers exactly as given: a header whose value is an array goes out as that
+ * many header lines (fetch would join them into one line before sending).
+ */
+function postRaw(path: string, headers: Record<string, string | string[]>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(`${api.url}${path}`, { method: 'POST', headers: headers as OutgoingHttpHeaders }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    outgoing.on('error', reject);
+    outgoing.end('{}');
+  });
+}
 
 async function capture(path: string, init: RequestInit): Promise<APIGatewayProxyEventV2> {
   const before = seen.length;
@@ -109,5 +119,69 @@ describe('local API Gateway events', () => {
 
     expect(unknown.status).toBe(404);
     expect(slow.status).toBe(503);
+  });
+
+  test('repeated headers arrive joined with commas, Authorization included, as API Gateway v2 joins them', async () => {
+    const before = seen.length;
+
+    await postRaw('/webhooks/unico', { authorization: ['right', 'wrong'], 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'] });
+
+    const event = seen[before];
+    // Node's request.headers keeps only the first Authorization line; API Gateway passes both.
+    expect(event?.headers.authorization).toBe('right,wrong');
+    expect(event?.headers['x-forwarded-for']).toBe('1.1.1.1,2.2.2.2');
+  });
+
+  test('repeated query parameters arrive joined with commas', async () => {
+    const event = await capture('/webhooks/unico?a=1&a=2&b=3', { method: 'POST' });
+
+    expect(event.queryStringParameters).toEqual({ a: '1,2', b: '3' });
+    expect(event.rawQueryString).toBe('a=1&a=2&b=3');
+  });
+});
+
+describe('function instances', () => {
+  /** A handler that waits until released, so that invocations overlap. */
+  function gatedInstances() {
+    const releases: Array<() => void> = [];
+    const created: number[] = [];
+    const instances = new FunctionInstances('gated', 1000, () => {
+      const instance = created.length;
+      created.push(instance);
+      return async (): Promise<APIGatewayProxyStructuredResultV2> => {
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return { statusCode: 200, body: String(instance) };
+      };
+    });
+    return { instances, releases, created };
+  }
+  const event = { requestContext: {} } as APIGatewayProxyEventV2;
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  test('concurrent invocations each get an instance of their own; a finished instance is used again', async () => {
+    const { instances, releases } = gatedInstances();
+
+    const concurrent = [instances.invoke(event), instances.invoke(event), instances.invoke(event)];
+    await settle();
+    for (const release of releases.splice(0)) release();
+    const bodies = (await Promise.all(concurrent)).map((result) => result?.body);
+    const next = instances.invoke(event);
+    await settle();
+    for (const release of releases.splice(0)) release();
+
+    expect(new Set(bodies)).toEqual(new Set(['0', '1', '2']));
+    expect(['0', '1', '2']).toContain((await next)?.body);
+    expect(instances.started).toBe(3);
+  });
+
+  test('an instance that ran past the timeout answers undefined and is not used again', async () => {
+    const instances = new FunctionInstances('slow', 20, () => () => new Promise(() => undefined));
+
+    const first = await instances.invoke(event);
+    const second = await instances.invoke(event);
+
+    expect(first).toBeUndefined();
+    expect(second).toBeUndefined();
+    expect(instances.started).toBe(2);
   });
 });

@@ -16,6 +16,11 @@ export interface LocalStackProcess {
    * does (npm itself does not pass signals on), and waits until every process in it has closed.
    */
   stop(): Promise<void>;
+  /**
+   * SIGTERM to npm's own process only, as a CI system or a process manager signals the command it
+   * started, and waits until npm has exited (the rest of the group is not signalled).
+   */
+  terminateNpm(): Promise<void>;
   /** SIGKILL to the whole group: the machine dies mid-flight, nothing gets to clean up. */
   kill(): Promise<void>;
 }
@@ -46,6 +51,11 @@ export async function startLocalStackProcess(env: Record<string, string>): Promi
       await closed;
       clearTimeout(killer);
       await rm(folder, { recursive: true, force: true });
+    },
+    terminateNpm: async () => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      // Anything left behind is killed after the test has looked (the group outlives npm).
+      await closed;
     },
     kill: async () => {
       signalGroup(child, 'SIGKILL');

@@ -51,7 +51,7 @@ export function apiGatewayEvent(
   };
   if (body.length > 0) event.body = textual ? body.toString('utf8') : body.toString('base64');
   if (cookies && cookies.length > 0) event.cookies = cookies;
-  if (url.searchParams.size > 0) event.queryStringParameters = Object.fromEntries(url.searchParams);
+  if (url.searchParams.size > 0) event.queryStringParameters = joinedQuery(url.searchParams);
   if (route.pathParameters) event.pathParameters = route.pathParameters;
   return event;
 }
@@ -79,14 +79,26 @@ export function lambdaContext(functionName: string, timeoutMs: number): Context 
   };
 }
 
-/** API Gateway lower-cases header names and joins repeated headers with commas. */
-function joinedHeaders(request: IncomingMessage): Record<string, string> {
+/**
+ * API Gateway lower-cases header names and joins repeated headers with commas, every header
+ * alike: two `Authorization` lines arrive as one "right,wrong" value. Node's `request.headers`
+ * keeps only the first of some repeated headers (Authorization among them) and joins others with
+ * ", ", so the headers are read from `headersDistinct`, which has every line as sent.
+ */
+export function joinedHeaders(request: Pick<IncomingMessage, 'headersDistinct'>): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(request.headersDistinct)) {
+    if (values === undefined) continue;
+    headers[name.toLowerCase()] = values.join(',');
   }
   return headers;
+}
+
+/** Repeated query parameters are joined with commas too (`a=1&a=2` arrives as `{ a: '1,2' }`). */
+function joinedQuery(parameters: URLSearchParams): Record<string, string> {
+  const joined: Record<string, string> = {};
+  for (const name of new Set(parameters.keys())) joined[name] = parameters.getAll(name).join(',');
+  return joined;
 }
 
 /** Content types API Gateway passes as text; everything else arrives base64-encoded. */

@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
 import { InvalidAuthSpecError, parseAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
-import { httpUrlSetting, integerSetting } from '../../lambdas/contracts/settings.ts';
+import { booleanSetting, httpUrlSetting, integerSetting } from '../../lambdas/contracts/settings.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS } from '../../lambdas/contracts/unico-api.ts';
 import { readSettings } from '../../lambdas/core/environment.ts';
 import type { LocalStackOptions } from './local-stack.ts';
+import { LOG_FORMATS } from './log-output.ts';
 
 /** An external service's endpoint, without a trailing slash. */
 const serviceEndpoint = z.optional(
@@ -40,9 +41,17 @@ const LOCAL_SETTINGS = {
   // The local Unico's GetProcess contract, and the processor's budget of calls to it.
   UNICO_CONTRACT: z._default(z.enum(UNICO_CONTRACTS, { error: `must be one of ${UNICO_CONTRACTS.join(', ')}` }), UNICO_API_DEFAULTS.contract),
   UNICO_MAX_RPS: z._default(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
+  // false: no processor; the intake queue keeps its messages (for a consumer of one's own, or tests).
+  RUN_PROCESSOR: z._default(booleanSetting, true),
+  // text: one short line per delivery; json: Powertools' JSON as in AWS. Unset: text on a terminal.
+  LOG_FORMAT: z.optional(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` })),
 };
 
-export function loadLocalStackOptions(env: NodeJS.ProcessEnv = process.env): LocalStackOptions {
+/** `stdoutIsTerminal` decides the log format when LOG_FORMAT is not set. */
+export function loadLocalStackOptions(
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTerminal = process.stdout.isTTY === true,
+): LocalStackOptions {
   const values = readSettings(LOCAL_SETTINGS, env);
   return {
     port: values.PORT,
@@ -53,5 +62,7 @@ export function loadLocalStackOptions(env: NodeJS.ProcessEnv = process.env): Loc
     ...(values.SQS_ENDPOINT ? { sqsEndpoint: values.SQS_ENDPOINT } : {}),
     unicoContract: values.UNICO_CONTRACT,
     unicoMaxRps: values.UNICO_MAX_RPS,
+    runProcessor: values.RUN_PROCESSOR,
+    logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'text' : 'json'),
   };
 }

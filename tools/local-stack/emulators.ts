@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 
@@ -12,6 +13,9 @@ export interface RunningEmulator {
 /** DynamoDB: dynalite, in memory. (No transactions and no TTL: nothing here relies on either.) */
 export async function startDynamoDbEmulator(port = 0): Promise<RunningEmulator> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Keep idle keep-alive connections (Node's default drops them after 5 s): clients reuse them
+  // between bursts instead of connecting again, as they do with DynamoDB's endpoint.
+  (server as Server & { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   const { port: boundPort } = server.address() as AddressInfo;
@@ -28,5 +32,60 @@ export async function startSqsEmulator(port = 0): Promise<RunningEmulator> {
   return {
     endpoint: `http://127.0.0.1:${server.port}`,
     stop: () => server.stop(),
+  };
+}
+
+/** Which emulators the thread starts (a port each; 0 picks a free one). */
+export interface EmulatorThreadRequest {
+  readonly dynamodbPort?: number;
+  readonly sqsPort?: number;
+}
+
+export type EmulatorThreadReply =
+  | { readonly kind: 'ready'; readonly dynamodbEndpoint?: string; readonly sqsEndpoint?: string }
+  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'stopped' };
+
+export interface EmulatorThread {
+  readonly dynamodb?: RunningEmulator;
+  readonly sqs?: RunningEmulator;
+  /** Stops both emulators and the thread. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the emulators on a worker thread of the local stack's process. In AWS every Lambda
+ * instance has the CPU to itself and DynamoDB and SQS run elsewhere; on one event loop, 500
+ * deliveries in flight keep it so busy that the emulators answer late and the handler's SDK
+ * calls time out, failures AWS would not have. A thread gives the emulators their own loop (and
+ * core) while the whole stack stays one process that one signal stops.
+ */
+export async function startEmulatorThread(request: EmulatorThreadRequest): Promise<EmulatorThread> {
+  const worker = new Worker(new URL('./emulator-thread.ts', import.meta.url), {
+    workerData: request,
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+  });
+  const exited = once(worker, 'exit');
+  const reply = (await Promise.race([
+    once(worker, 'message').then(([message]) => message as EmulatorThreadReply),
+    once(worker, 'error').then(([error]) => ({ kind: 'failed', message: String(error) }) as const),
+  ])) as EmulatorThreadReply;
+  if (reply.kind !== 'ready') {
+    await worker.terminate();
+    throw new Error(`the emulators did not start: ${reply.kind === 'failed' ? reply.message : reply.kind}`);
+  }
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      const done = Promise.race([once(worker, 'message'), exited]);
+      worker.postMessage('stop');
+      await done;
+      await worker.terminate();
+    })());
+  const emulator = (endpoint: string): RunningEmulator => ({ endpoint, stop });
+  return {
+    ...(reply.dynamodbEndpoint !== undefined ? { dynamodb: emulator(reply.dynamodbEndpoint) } : {}),
+    ...(reply.sqsEndpoint !== undefined ? { sqs: emulator(reply.sqsEndpoint) } : {}),
+    stop,
   };
 }

@@ -10,15 +10,80 @@ export type LambdaHttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/**
+ * A function as API Gateway invokes it: the event in, the function's result out, or undefined
+ * when it ran past its timeout (API Gateway then answers 503, as in AWS).
+ */
+export interface LocalFunction {
+  invoke(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 | undefined>;
+}
+
 /** One API Gateway route and the function behind it, as the CDK stack defines them. */
 export interface LocalRoute {
   readonly method: string;
   /** Path with `{name}` parameters, as in the route key. */
   readonly path: string;
-  readonly functionName: string;
-  /** The function's timeout: past it API Gateway answers 503 as in AWS. */
-  readonly timeoutMs: number;
-  readonly handler: LambdaHttpHandler;
+  readonly target: LocalFunction;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * The instances of one function, used as Lambda uses them: each serves one invocation at a time;
+ * an invocation goes to an idle instance, or to a new one when all are busy; an instance whose
+ * invocation ran past the timeout is not used again. So what an invocation keeps in its instance
+ * (the logger's request id, correlation id and keys) is never seen by another invocation running
+ * at the same time, on this machine as in AWS.
+ */
+export class FunctionInstances implements LocalFunction {
+  readonly #functionName: string;
+  readonly #timeoutMs: number;
+  readonly #create: () => LambdaHttpHandler;
+  readonly #idle: LambdaHttpHandler[] = [];
+  #started = 0;
+
+  /**
+   * `create` starts one instance: what the function's entry file does once per container
+   * (clients, logger, handler).
+   */
+  constructor(functionName: string, timeoutMs: number, create: () => LambdaHttpHandler) {
+    this.#functionName = functionName;
+    this.#timeoutMs = timeoutMs;
+    this.#create = create;
+  }
+
+  /** Instances started so far. */
+  get started(): number {
+    return this.#started;
+  }
+
+  async invoke(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
+    const instance = this.#idle.pop() ?? this.#start();
+    let timedOut = false;
+    const running = instance(event, lambdaContext(this.#functionName, this.#timeoutMs)).finally(() => {
+      if (!timedOut) this.#idle.push(instance);
+    });
+    const result = await resultWithin(running, this.#timeoutMs, TIMED_OUT);
+    if (result !== TIMED_OUT) return result;
+    timedOut = true;
+    return undefined;
+  }
+
+  #start(): LambdaHttpHandler {
+    this.#started += 1;
+    return this.#create();
+  }
+}
+
+/** The port asked for is taken (another `npm start`, say). */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  readonly port: number;
+
+  constructor(port: number) {
+    super(`port ${port} on 127.0.0.1 is already in use`);
+    this.port = port;
+  }
 }
 
 export interface RunningLocalApi {
@@ -42,7 +107,12 @@ export async function startLocalApi(routes: readonly LocalRoute[], port: number)
   });
   server.keepAliveTimeout = 65_000;
   server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);
+    throw error;
+  }
   const { port: boundPort } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${boundPort}`,
@@ -69,8 +139,7 @@ async function serve(routes: readonly LocalRoute[], request: IncomingMessage, re
     return;
   }
   const event = apiGatewayEvent(request, body, match.route, receivedAt);
-  const context = lambdaContext(match.localRoute.functionName, match.localRoute.timeoutMs);
-  const result = await resultWithin(match.localRoute.handler(event, context), match.localRoute.timeoutMs, undefined);
+  const result = await match.localRoute.target.invoke(event);
   if (result === undefined) {
     writeJson(response, 503, { message: 'Service Unavailable' });
     return;

@@ -3,28 +3,27 @@ import { dirname } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
-import { INTAKE_FUNCTION, PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { formatAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
+import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
+import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { UNICO_API_DEFAULTS, type UnicoContractName } from '../../lambdas/contracts/unico-api.ts';
+import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
 import { startUnicoSimulator } from '../unico-sim/serve/simulator.ts';
-import { startSqsEventSource } from './sqs-event-source.ts';
-import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
-import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
-import { OpenAuthenticator, type Authenticator } from '../../lambdas/core/auth/authenticator.ts';
-import { JwtAuthenticator } from '../../lambdas/core/auth/jwt-authenticator.ts';
-import { formatAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
-import { credentialFromSpec, StaticCredentialAuthenticator } from '../../lambdas/core/auth/static-credentials.ts';
-import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
-import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from './emulators.ts';
-import { startLocalApi } from './local-api.ts';
-import { startOAuth2Provider, type RunningOAuth2Provider } from './oauth2-provider.ts';
+import { startEmulatorThread, type EmulatorThread, type RunningEmulator } from './emulators.ts';
+import { startFunctionThread } from './function-thread.ts';
+import type { LocalIntakeConfig } from './intake-thread.ts';
+import { PortInUseError, startLocalApi } from './local-api.ts';
+import { emulatorClientConfig, LOCAL_REGION, localClientOptions } from './local-clients.ts';
+import { logLine, SinkLogger, type LineWriter, type LogFormat } from './log-output.ts';
+import { startOAuth2Provider } from './oauth2-provider.ts';
 import { ensureLocalResources } from './resources.ts';
+import { startSqsEventSource } from './sqs-event-source.ts';
 
-export const LOCAL_REGION = 'us-east-1';
-/** The emulators accept any credentials; fixed dummies keep the SDK from looking for real ones. */
-const EMULATOR_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+// Where the tests and tools have always found them.
+export { emulatorClientConfig, LOCAL_REGION } from './local-clients.ts';
 
 export interface LocalStackOptions {
   readonly port: number;
@@ -43,6 +42,12 @@ export interface LocalStackOptions {
   readonly unicoContract?: UnicoContractName;
   /** Calls per second to Unico across the processor (UNICO_MAX_RPS). @default 5 */
   readonly unicoMaxRps?: number;
+  /** Whether the processor consumes the intake queue (RUN_PROCESSOR). @default true */
+  readonly runProcessor?: boolean;
+  /** How the functions log (LOG_FORMAT): Powertools' JSON as in AWS, or short lines. @default 'json' */
+  readonly logFormat?: LogFormat;
+  /** Where `text` lines go. @default stdout */
+  readonly writeLine?: LineWriter;
 }
 
 /** The `source` of the results events the local stack publishes. */
@@ -78,8 +83,10 @@ export interface RunningLocalStack {
 }
 
 /**
- * Starts the whole receiver on this machine: emulators, tables and queues shaped as in the CDK
- * stack, the OAuth2 provider when asked for, and the API routes invoking the real handlers.
+ * Starts the whole receiver on this machine: the emulators (on a thread of their own), tables
+ * and queues shaped as in the CDK stack, the OAuth2 provider when asked for, the intake (on a
+ * thread of its own) behind the local API Gateway, Unico in a box, and the processor on the
+ * intake queue. Threads, not processes: one signal stops it all.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<RunningLocalStack> {
   const stoppers: Array<() => Promise<void>> = [];
@@ -88,16 +95,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     stoppers.length = 0;
   };
   try {
-    const [dynamodbEmulator, sqsEmulator] = await Promise.all([
-      options.dynamodbEndpoint !== undefined
-        ? externalService(options.dynamodbEndpoint)
-        : startDynamoDbEmulator(options.dynamodbPort ?? 0),
-      options.sqsEndpoint !== undefined ? externalService(options.sqsEndpoint) : startSqsEmulator(options.sqsPort ?? 0),
-    ]);
-    stoppers.push(dynamodbEmulator.stop, sqsEmulator.stop);
+    // The emulators run on a thread of their own (see startEmulatorThread); external services are used as they are.
+    const emulators: Partial<EmulatorThread> =
+      options.dynamodbEndpoint !== undefined && options.sqsEndpoint !== undefined
+        ? {}
+        : await startEmulatorThread({
+            ...(options.dynamodbEndpoint === undefined ? { dynamodbPort: options.dynamodbPort ?? 0 } : {}),
+            ...(options.sqsEndpoint === undefined ? { sqsPort: options.sqsPort ?? 0 } : {}),
+          });
+    if (emulators.stop) stoppers.push(emulators.stop);
+    const dynamodbEmulator = emulators.dynamodb ?? externalService(options.dynamodbEndpoint ?? '');
+    const sqsEmulator = emulators.sqs ?? externalService(options.sqsEndpoint ?? '');
 
-    const budget = intakeTimeBudget(options.responseDeadlineMs);
-    const clientOptions = awsClientOptions(budget.awsCalls);
+    // Tables and queues, created as in the CDK stack when missing (an unreachable external
+    // service fails the start within the intake's own time limits).
+    const clientOptions = localClientOptions(intakeTimeBudget(options.responseDeadlineMs));
     const dynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions });
     const sqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...clientOptions });
     stoppers.push(async () => {
@@ -110,27 +122,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       options.auth.mode === 'oauth2' ? await startOAuth2Provider({ audience: 'unico-webhooks' }) : undefined;
     if (oauth2) stoppers.push(oauth2.stop);
 
-    const intake = composeIntakeHandler({
-      dynamodb,
-      sqs,
+    const logFormat = options.logFormat ?? 'json';
+    const writeLine = options.writeLine ?? ((line: string) => process.stdout.write(`${line}\n`));
+    // The intake on a thread of its own (see function-thread.ts), composed there as in AWS.
+    const intakeConfig: LocalIntakeConfig = {
+      auth: options.auth,
+      ...(oauth2
+        ? { oauth2: { issuer: oauth2.issuer, jwksUri: oauth2.jwksUri, audience: oauth2.audience, clientId: oauth2.clientId } }
+        : {}),
+      responseDeadlineMs: options.responseDeadlineMs,
+      dynamodbEndpoint: dynamodbEmulator.endpoint,
+      sqsEndpoint: sqsEmulator.endpoint,
       claimsTableName: resources.claimsTableName,
       claimRetentionDays: 90,
       intakeQueueUrl: resources.intakeQueueUrl,
-      authenticator: localAuthenticator(options.auth, oauth2, options.responseDeadlineMs),
-      responseDeadlineMs: options.responseDeadlineMs,
-      logger: new Logger({ serviceName: INTAKE_FUNCTION.serviceName }),
-    });
-    const api = await startLocalApi(
-      [
-        {
-          method: 'POST',
-          path: WEBHOOK_PATH,
-          functionName: INTAKE_FUNCTION.serviceName,
-          timeoutMs: budget.functionTimeoutSeconds * 1000,
-          handler: intake,
-        },
-      ],
-      options.port,
+      logFormat,
+    };
+    const intake = await startFunctionThread(new URL('./intake-thread.ts', import.meta.url), intakeConfig, writeLine);
+    stoppers.push(intake.stop);
+    const api = await startLocalApi([{ method: 'POST', path: WEBHOOK_PATH, target: intake }], options.port).catch(
+      (error: unknown) => {
+        if (!(error instanceof PortInUseError)) throw error;
+        throw new ConfigurationError('the local stack cannot start', [
+          `PORT: ${error.port} is already in use on 127.0.0.1 (another npm start?); set PORT to a free port, or PORT=0 to have one picked`,
+        ]);
+      },
     );
     stoppers.push(api.stop);
     const webhookUrl = `${api.url}${WEBHOOK_PATH}`;
@@ -146,51 +162,57 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     });
     stoppers.push(unico.stop);
 
-    // The processor, fed from the intake queue as Lambda's event source mapping feeds it.
-    const processorLogger = new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName });
-    // Its own clients: its calls have the processor's time limits, not the intake's deadline.
-    const processorDynamodb = new DynamoDBClient(emulatorClientConfig(dynamodbEmulator));
-    const processorSqs = new SQSClient(emulatorClientConfig(sqsEmulator));
-    stoppers.push(async () => {
-      processorDynamodb.destroy();
-      processorSqs.destroy();
-    });
-    const unicoCredentials = { privateKey: unico.privateKeyPem, apiKey: unico.apiKey };
-    const processor = composeProcessorHandler({
-      dynamodb: processorDynamodb,
-      sqs: processorSqs,
-      claimsTableName: resources.claimsTableName,
-      claimRetentionDays: 90,
-      intakeQueueUrl: resources.intakeQueueUrl,
-      resultsQueueUrl: resources.resultsQueueUrl,
-      eventSource: LOCAL_EVENT_SOURCE,
-      fetcher: unicoFetcher({
-        api: {
-          contract: unico.contract,
-          apiBaseUrl: unico.apiBaseUrl,
-          identityUrl: unico.identityUrl,
-          serviceAccount: unico.serviceAccount,
-          maxRequestsPerSecond: options.unicoMaxRps ?? UNICO_API_DEFAULTS.maxRequestsPerSecond,
-        },
-        tokenUrl: unico.tokenUrl,
-        credentials: async () => unicoCredentials,
+    // The processor, fed from the intake queue as Lambda's event source mapping feeds it; without
+    // it (RUN_PROCESSOR=false) the intake queue keeps its messages for a consumer of one's own.
+    if (options.runProcessor !== false) {
+      const processorLogger =
+        logFormat === 'json'
+          ? new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName })
+          : new SinkLogger(PROCESSOR_FUNCTION.serviceName, (attributes) => writeLine(logLine(attributes)));
+      // Its own clients: its calls have the processor's time limits, not the intake's deadline.
+      const processorDynamodb = new DynamoDBClient(emulatorClientConfig(dynamodbEmulator));
+      const processorSqs = new SQSClient(emulatorClientConfig(sqsEmulator));
+      stoppers.push(async () => {
+        processorDynamodb.destroy();
+        processorSqs.destroy();
+      });
+      const unicoCredentials = { privateKey: unico.privateKeyPem, apiKey: unico.apiKey };
+      const processor = composeProcessorHandler({
         dynamodb: processorDynamodb,
+        sqs: processorSqs,
         claimsTableName: resources.claimsTableName,
-        onCredentialsUnusable: (reason) => processorLogger.error('Unico credentials are not usable', { reason }),
-      }),
-      logger: processorLogger,
-    });
-    const eventSource = await startSqsEventSource({
-      sqs: processorSqs,
-      queueUrl: resources.intakeQueueUrl,
-      region: LOCAL_REGION,
-      handler: processor,
-      functionName: PROCESSOR_FUNCTION.serviceName,
-      functionTimeoutMs: PROCESSOR_FUNCTION.timeoutSeconds * 1000,
-      onHandlerError: (error) =>
-        processorLogger.error('processor batch failed', { error: error instanceof Error ? error.name : String(error) }),
-    });
-    stoppers.push(eventSource.stop);
+        claimRetentionDays: 90,
+        intakeQueueUrl: resources.intakeQueueUrl,
+        resultsQueueUrl: resources.resultsQueueUrl,
+        eventSource: LOCAL_EVENT_SOURCE,
+        fetcher: unicoFetcher({
+          api: {
+            contract: unico.contract,
+            apiBaseUrl: unico.apiBaseUrl,
+            identityUrl: unico.identityUrl,
+            serviceAccount: unico.serviceAccount,
+            maxRequestsPerSecond: options.unicoMaxRps ?? UNICO_API_DEFAULTS.maxRequestsPerSecond,
+          },
+          tokenUrl: unico.tokenUrl,
+          credentials: async () => unicoCredentials,
+          dynamodb: processorDynamodb,
+          claimsTableName: resources.claimsTableName,
+          onCredentialsUnusable: (reason) => processorLogger.error('Unico credentials are not usable', { reason }),
+        }),
+        logger: processorLogger,
+      });
+      const eventSource = await startSqsEventSource({
+        sqs: processorSqs,
+        queueUrl: resources.intakeQueueUrl,
+        region: LOCAL_REGION,
+        handler: processor,
+        functionName: PROCESSOR_FUNCTION.serviceName,
+        functionTimeoutMs: PROCESSOR_FUNCTION.timeoutSeconds * 1000,
+        onHandlerError: (error) =>
+          processorLogger.error('processor batch failed', { error: error instanceof Error ? error.name : String(error) }),
+      });
+      stoppers.push(eventSource.stop);
+    }
 
     const endpoints: LocalEndpoints = {
       webhookUrl,
@@ -231,36 +253,4 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
 /** A service somebody else runs: used as it is, and left running on stop. */
 function externalService(endpoint: string): RunningEmulator {
   return { endpoint, stop: async () => undefined };
-}
-
-export function emulatorClientConfig(emulator: Pick<RunningEmulator, 'endpoint'>) {
-  return { endpoint: emulator.endpoint, region: LOCAL_REGION, credentials: EMULATOR_CREDENTIALS };
-}
-
-function localAuthenticator(
-  auth: AuthSpec,
-  oauth2: RunningOAuth2Provider | undefined,
-  responseDeadlineMs: number,
-): Authenticator {
-  switch (auth.mode) {
-    case 'none':
-      return new OpenAuthenticator();
-    case 'basic':
-    case 'apikey': {
-      const credentials = [credentialFromSpec(auth)];
-      return new StaticCredentialAuthenticator(auth.mode, async () => credentials);
-    }
-    case 'oauth2':
-      if (oauth2 === undefined) throw new Error('oauth2 mode needs the local OAuth2 provider');
-      return new JwtAuthenticator(
-        {
-          issuer: oauth2.issuer,
-          jwksUri: oauth2.jwksUri,
-          audiences: [oauth2.audience],
-          clientIds: [oauth2.clientId],
-          requiredScopes: [],
-        },
-        { keyFetchTimeoutMs: intakeTimeBudget(responseDeadlineMs).keyFetchTimeoutMs },
-      );
-  }
 }

@@ -1,20 +1,37 @@
 import type { LocalEndpoints } from './local-stack.ts';
+import type { LogFormat } from './log-output.ts';
 
 /** The few lines `npm start` prints when ready: where to send webhooks and what Unico's form needs. */
-export function readySummary(endpoints: LocalEndpoints, endpointsFile: string | null): string {
+export function readySummary(
+  endpoints: LocalEndpoints,
+  endpointsFile: string | null,
+  logFormat: LogFormat = 'json',
+  runProcessor = true,
+): string {
   const lines = [
     'Unico webhook receiver: local stack ready',
     `  webhook      POST ${endpoints.webhookUrl}`,
     `  auth         ${describeAuth(endpoints)}`,
     `  intake queue ${endpoints.sqs.intakeQueueUrl} (SQS endpoint ${endpoints.sqs.endpoint})`,
     `  claims       table ${endpoints.dynamodb.tables.claims} (DynamoDB endpoint ${endpoints.dynamodb.endpoint})`,
-    `  results      ${endpoints.sqs.resultsQueueUrl} (one CloudEvent per finished process)`,
+    runProcessor
+      ? `  results      ${endpoints.sqs.resultsQueueUrl} (one CloudEvent per finished process)`
+      : '  processor    off (RUN_PROCESSOR=false): notifications stay on the intake queue',
   ];
   if (endpoints.unicoSimulator !== null) {
     lines.push(`  unico        local simulator, admin API ${endpoints.unicoSimulator.adminUrl}`);
   }
   if (endpointsFile !== null) lines.push(`  endpoints    ${endpointsFile}`);
-  lines.push(`  rehearse     npx unico-sim check --url ${endpoints.webhookUrl} --auth '${simAuth(endpoints)}'${oauth2Flags(endpoints)}`);
+  lines.push(
+    endpointsFile !== null
+      ? `  rehearse     npx unico-sim check --endpoints ${endpointsFile}`
+      : `  rehearse     npx unico-sim check --url ${endpoints.webhookUrl} --auth '${simAuth(endpoints)}'${oauth2Flags(endpoints)}`,
+  );
+  lines.push(
+    logFormat === 'text'
+      ? '  logs         one line per delivery below (LOG_FORMAT=json: JSON as in AWS; POWERTOOLS_LOG_LEVEL=WARN: problems only)'
+      : '  logs         JSON lines as in AWS on stdout (LOG_FORMAT=text: one short line per delivery)',
+  );
   lines.push('Ctrl+C stops it.');
   return lines.join('\n');
 }

@@ -35,4 +35,24 @@ describe('local stack settings', () => {
     expect((error as Error).message).toContain('DYNAMODB_ENDPOINT: must be an http(s) URL, e.g. http://127.0.0.1:8000');
     expect((error as Error).message).toContain('SQS_ENDPOINT: must be an http(s) URL');
   });
+
+  test.each(['abc', '70000', '-1', '3000.5'])('PORT=%s is refused with the range a port must be in', (value) => {
+    // Act
+    const error = thrownBy(() => loadLocalStackOptions({ PORT: value }));
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual(['PORT: must be an integer from 0 to 65535']);
+  });
+
+  test('the log format is text on a terminal and JSON otherwise, unless LOG_FORMAT says which', () => {
+    // Act / Assess
+    expect(loadLocalStackOptions({}, true).logFormat).toBe('text');
+    expect(loadLocalStackOptions({}, false).logFormat).toBe('json');
+    expect(loadLocalStackOptions({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadLocalStackOptions({ LOG_FORMAT: 'text' }, false).logFormat).toBe('text');
+    expect((thrownBy(() => loadLocalStackOptions({ LOG_FORMAT: 'yaml' })) as ConfigurationError).problems).toEqual([
+      'LOG_FORMAT: must be one of text, json',
+    ]);
+  });
 });

@@ -1,0 +1,44 @@
+import { describe, expect, test } from '@jest/globals';
+import type { LocalEndpoints } from '../../../../tools/local-stack/local-stack.ts';
+import { readySummary } from '../../../../tools/local-stack/summary.ts';
+
+const endpoints: LocalEndpoints = {
+  webhookUrl: 'http://127.0.0.1:3000/webhooks/unico',
+  trackingUrl: null,
+  auth: { mode: 'basic', unico: 'basic:unico:secret' },
+  sqs: {
+    endpoint: 'http://127.0.0.1:4566',
+    region: 'us-east-1',
+    intakeQueueUrl: 'http://sqs/intake.fifo',
+    resultsQueueUrl: 'http://sqs/results.fifo',
+    intakeDlqUrl: 'http://sqs/intake-dlq.fifo',
+    resultsDlqUrl: 'http://sqs/results-dlq.fifo',
+  },
+  dynamodb: { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1', tables: { claims: 'unico-claims' } },
+  unicoSimulator: null,
+};
+
+describe('the ready summary', () => {
+  test('the rehearse hint names the endpoints file, which carries the URL and the credentials', () => {
+    // Act
+    const summary = readySummary(endpoints, '.local/endpoints.json');
+
+    // Assess
+    expect(summary).toContain('rehearse     npx unico-sim check --endpoints .local/endpoints.json');
+    expect(summary).not.toMatch(/rehearse.*secret/);
+  });
+
+  test('without an endpoints file the hint gives the URL and auth', () => {
+    // Act
+    const summary = readySummary(endpoints, null);
+
+    // Assess
+    expect(summary).toContain("rehearse     npx unico-sim check --url http://127.0.0.1:3000/webhooks/unico --auth 'basic:unico:secret'");
+  });
+
+  test('it says how the logs are written and how to change that', () => {
+    // Act / Assess
+    expect(readySummary(endpoints, null, 'text')).toMatch(/logs +one line per delivery.*LOG_FORMAT=json/);
+    expect(readySummary(endpoints, null, 'json')).toMatch(/logs +JSON lines.*LOG_FORMAT=text/);
+  });
+});
