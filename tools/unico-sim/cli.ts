@@ -2,6 +2,7 @@
  * unico-sim's entry point as a function: arguments in, text out, exit code back. The bin file
  * only wires it to the process; tests call it in-process with their own streams and clock.
  */
+import { readFileSync } from 'node:fs';
 import { checkExitCode, formatCheckText, runCheck } from './check.ts';
 import { runDeliver } from './deliver.ts';
 import { UnicoSimError, UsageError } from './errors.ts';
@@ -12,6 +13,9 @@ import { ProgressLine } from './progress.ts';
 import { realSleep, type Random, type Sleep } from './retry.ts';
 import { runServe, SERVE_HELP, SERVE_USAGE_LINE, untilTerminationSignal } from './serve/serve-command.ts';
 import { deliverExitCode, formatSummaryText } from './summary.ts';
+
+/** The package's version: unico-sim ships with the receiver. */
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -59,6 +63,10 @@ export async function main(argv: readonly string[], io: CliIo, overrides: Partia
         untilStopped: io.untilStopped ?? untilTerminationSignal,
         ...(deps.readFile === undefined ? {} : { readFile: deps.readFile }),
       });
+    }
+    if (first === '--version' || first === '-V' || first === 'version') {
+      io.stdout(`unico-sim ${VERSION}\n`);
+      return EXIT_OK;
     }
     if ((first === 'help' || first === '--help' || first === '-h') && second === 'serve') {
       io.stdout(SERVE_HELP);

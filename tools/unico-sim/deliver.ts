@@ -4,12 +4,13 @@
  */
 import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { createCredentials, type OAuth2ClientConfig } from './credentials.ts';
+import { noTokenMessage, TokenError, UnicoSimError } from './errors.ts';
 import type { Clock, HttpSender } from './http-sender.ts';
 import { generateNotifications, planDuplicates, type NotificationSource } from './notifications.ts';
 import type { ProgressLine } from './progress.ts';
 import { deliverWithRetry, type AttemptRecord, type Random, type RetryPolicy, type Sleep } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
-import { summarize, type DeliverSummary, type DeliveryOutcome } from './summary.ts';
+import { summarize, type DeliverGates, type DeliverSummary, type DeliveryOutcome } from './summary.ts';
 
 export interface DeliverConfig {
   readonly url: string;
@@ -23,6 +24,8 @@ export interface DeliverConfig {
   readonly expiredRatio: number;
   readonly state: string;
   readonly policy: RetryPolicy;
+  /** Limits that fail the run when passed (exit code 1). */
+  readonly gates?: DeliverGates;
 }
 
 export interface RunDeps {
@@ -39,6 +42,13 @@ export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<
   const notifications = generateNotifications(config, deps.source);
   const duplicates = planDuplicates(notifications.length, config.duplicates, deps.random);
   const credentials = createCredentials(config.auth, config.oauth2, deps.send, deps.clock);
+  // The token first: without one every delivery would fail the same way, so say it once.
+  try {
+    await credentials.headers();
+  } catch (error) {
+    if (error instanceof TokenError) throw new UnicoSimError(noTokenMessage(config.oauth2?.tokenUrl, error, config.url));
+    throw error;
+  }
   const slots = new Semaphore(config.concurrency);
   const total = notifications.length + duplicates.length;
   const counts = { done: 0, delivered: 0, failed: 0, attempts: 0, retries: 0 };
@@ -98,5 +108,6 @@ export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<
     maxInFlight: slots.maxInFlight,
     tokenRequests: credentials.tokenRequests,
     elapsedMs: deps.clock() - started,
+    ...(config.gates === undefined ? {} : { gates: config.gates }),
   });
 }

@@ -19,3 +19,9 @@ export class TokenError extends UnicoSimError {
     this.status = status;
   }
 }
+
+/** One line for a token that could not be had: where from, why, and that nothing was sent. */
+export function noTokenMessage(tokenUrl: string | undefined, error: TokenError, target: string): string {
+  return `no token from the OAuth2 provider ${tokenUrl ?? ''}: ${error.message}; nothing was sent to ${target} `
+    + '(check --oauth2-token-url, --client-id and --client-secret)';
+}

@@ -9,6 +9,7 @@ import type { ClientAuthMethod, OAuth2ClientConfig } from './credentials.ts';
 import type { DeliverConfig } from './deliver.ts';
 import { readEndpointsFile, type EndpointsTarget } from './endpoints-file.ts';
 import { UsageError } from './errors.ts';
+import { nearMiss } from './near-miss.ts';
 import { FINISHED_STATE, UUID_PATTERN } from './notifications.ts';
 
 /** Unico's own ceiling for simultaneous deliveries. */
@@ -40,7 +41,8 @@ Usage:
 
 SPEC is Unico's notation: none | basic:USER:PASS | apikey:HEADER:VALUE | apikey:VALUE | oauth2
 Instead of --url and --auth, --endpoints .local/endpoints.json takes both from the local stack.
-Exit codes: 0 all good, 1 a delivery or expectation failed, 2 bad command line.
+Exit codes: 0 all good, 1 a delivery, expectation or gate failed, 2 bad command line.
+unico-sim --version prints the version.
 `;
 
 const TARGET_HELP = `Target:
@@ -85,9 +87,14 @@ Deliveries:
   --jitter                  draw each wait between half and all of it (off: the schedule is exact)
   --no-progress             no live progress line (it is shown only when stderr is a terminal)
 
+Gates, for a pipeline (each fails the run, exit code 1, when passed):
+  --max-p99-ratio R         p99 latency per attempt at most R times the timeout (e.g. 0.5)
+  --max-retries N           at most N retries over the run (0: every delivery 2xx on its first try)
+With --auth oauth2, a token the provider does not give stops the run at once, before any delivery.
+
 The summary gives deliveries, 2xx on first try, retries, permanent failures, answers by status,
-latency per attempt (p50/p95/p99/max, against the timeout) and the processIds sent (with --json).
-Exit code 1 when any delivery failed permanently.
+latency per attempt (p50/p95/p99/max, against the timeout), the gates, and the processIds sent
+(with --json). Exit code 1 when any delivery failed permanently or a gate was passed.
 `;
 
 export const CHECK_HELP = `unico-sim check: is this endpoint ready for Unico's webhooks?
@@ -102,7 +109,14 @@ Expectations, each printed as PASS, FAIL or SKIP with the evidence (status, late
   5 missing credentials are refused                       (4 and 5 are skipped for --auth none)
   6 a malformed body (not JSON) is refused with 4xx, not 5xx
   7 an unknown future state PROCESS_STATE_SOMETHING_NEW is accepted (2xx)
-Every request is sent once, without retries. Exit code 1 when any expectation fails.
+Every request is sent once, without retries. Exit code 1 when any expectation fails. A 404 or
+405 fails too, with a hint: the URL does not reach the webhook route (it ends in /webhooks/unico).
+With --auth oauth2, a token the provider does not give stops the check at once, before any request.
+
+The notifications are real: an endpoint that accepts them passes them on to its queue and its
+consumers. Each has flow "unico-sim-check" (Unico never sends it) and a random processId, so that
+consumers can recognise and drop them; --json lists them under "notifications". Point check at
+production only if its consumers drop that flow.
 
 ${TARGET_HELP}`;
 
@@ -132,6 +146,8 @@ const DELIVER_OPTIONS = {
   'max-interval': { type: 'string' },
   jitter: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
+  'max-p99-ratio': { type: 'string' },
+  'max-retries': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export interface ParseContext {
@@ -152,8 +168,11 @@ export function parseCommandLine(argv: readonly string[], context: ParseContext)
       return parseDeliver(rest, context);
     case 'check':
       return parseCheck(rest, context);
-    default:
-      throw new UsageError(`unknown command "${command}": use deliver or check (see unico-sim --help)`);
+    default: {
+      const meant = nearMiss(command, ['deliver', 'check', 'serve', 'help']);
+      throw new UsageError(`unknown command "${command}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}: `
+        + 'use deliver, check or serve (see unico-sim --help)');
+    }
   }
 }
 
@@ -206,11 +225,22 @@ function parseDeliver(args: readonly string[], context: ParseContext): Command {
   const intervalSeconds = numberOption('--interval', values.interval, DEFAULTS.intervalSeconds, { min: 0, max: 3600 });
   const maxIntervalSeconds = numberOption('--max-interval', values['max-interval'], Math.max(DEFAULTS.maxIntervalSeconds, intervalSeconds), { min: 0, max: 86_400 });
 
+  const maxP99Ratio = values['max-p99-ratio'] === undefined
+    ? undefined
+    : numberOption('--max-p99-ratio', values['max-p99-ratio'], 1, { min: 0.001, max: 1000 });
+  const maxRetries = values['max-retries'] === undefined
+    ? undefined
+    : numberOption('--max-retries', values['max-retries'], 0, { integer: true, min: 0 });
+
   return {
     kind: 'deliver',
     json: values.json === true,
     progress: values['no-progress'] !== true,
     config: {
+      gates: {
+        ...(maxP99Ratio === undefined ? {} : { maxP99Ratio }),
+        ...(maxRetries === undefined ? {} : { maxRetries }),
+      },
       url: target.url,
       auth: target.auth,
       oauth2: target.oauth2,
@@ -290,7 +320,7 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly
   try {
     return parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError(`${parseArgsMessage(error)} (see unico-sim ${command} --help)`);
+    throw new UsageError(`${parseArgsMessage(error, Object.keys(options).map((name) => `--${name}`))} (see unico-sim ${command} --help)`);
   }
 }
 
@@ -314,8 +344,8 @@ function joinNegativeValues(args: readonly string[], options: NonNullable<ParseA
   return joined;
 }
 
-/** parseArgs' messages are long; keep the first sentence, naming the option. */
-function parseArgsMessage(error: unknown): string {
+/** parseArgs' messages are long; keep the first sentence, naming the option (and the one meant). */
+function parseArgsMessage(error: unknown, known: readonly string[]): string {
   // parseArgs throws Node's own TypeError, which may belong to another realm: read its fields.
   const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
   if (typeof message !== 'string') {
@@ -323,7 +353,8 @@ function parseArgsMessage(error: unknown): string {
   }
   const quoted = /'([^']+)'/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted !== undefined) {
-    return `unknown option ${quoted}`;
+    const meant = nearMiss(quoted.split('=')[0] ?? quoted, known);
+    return `unknown option ${quoted}${meant === undefined ? '' : `; did you mean ${meant}?`}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted !== undefined) {
     return `unexpected argument "${quoted}"`;

@@ -41,6 +41,23 @@ export interface DeliveryOutcome {
   readonly result: DeliveryResult;
 }
 
+/** Limits a pipeline sets on a run; a run past one fails (exit code 1). */
+export interface DeliverGates {
+  /** p99 latency per attempt, as a share of the timeout, at most this. */
+  readonly maxP99Ratio?: number;
+  /** Retries over the whole run, at most this. */
+  readonly maxRetries?: number;
+}
+
+/** One gate as checked: the option, its limit, the run's value, and whether the run kept to it. */
+export interface GateResult {
+  readonly option: '--max-p99-ratio' | '--max-retries';
+  readonly limit: number;
+  /** null when there was nothing to measure (no attempt got an answer or timed out). */
+  readonly actual: number | null;
+  readonly ok: boolean;
+}
+
 export interface DeliverRun {
   readonly url: string;
   readonly notifications: number;
@@ -50,6 +67,7 @@ export interface DeliverRun {
   readonly maxInFlight: number;
   readonly tokenRequests: number;
   readonly elapsedMs: number;
+  readonly gates?: DeliverGates;
 }
 
 export interface FailureReport {
@@ -60,6 +78,7 @@ export interface FailureReport {
 }
 
 export interface DeliverSummary {
+  /** Every delivery ended in a 2xx and every gate was kept. */
   readonly ok: boolean;
   readonly url: string;
   readonly notifications: number;
@@ -89,6 +108,8 @@ export interface DeliverSummary {
   readonly processIds: readonly string[];
   /** The first permanent failures (at most 20), for a quick look. */
   readonly failures: readonly FailureReport[];
+  /** The gates set on the command line, checked. */
+  readonly gates: readonly GateResult[];
 }
 
 const MAX_LISTED_FAILURES = 20;
@@ -133,8 +154,19 @@ export function summarize(run: DeliverRun): DeliverSummary {
 
   const latencyMs = latencyFigures(latencies);
   const deliveries = run.outcomes.length;
+  const p99OfTimeout = latencyMs === null ? null : round(latencyMs.p99 / run.timeoutMs, 4);
+  const retries = attempts - deliveries;
+  const gates: GateResult[] = [];
+  if (run.gates?.maxP99Ratio !== undefined) {
+    const limit = run.gates.maxP99Ratio;
+    gates.push({ option: '--max-p99-ratio', limit, actual: p99OfTimeout, ok: p99OfTimeout !== null && p99OfTimeout <= limit });
+  }
+  if (run.gates?.maxRetries !== undefined) {
+    const limit = run.gates.maxRetries;
+    gates.push({ option: '--max-retries', limit, actual: retries, ok: retries <= limit });
+  }
   return {
-    ok: permanentFailures === 0,
+    ok: permanentFailures === 0 && gates.every((gate) => gate.ok),
     url: run.url,
     notifications: run.notifications,
     duplicates,
@@ -142,13 +174,13 @@ export function summarize(run: DeliverRun): DeliverSummary {
     delivered: deliveries - permanentFailures,
     firstTrySuccesses,
     retriedDeliveries,
-    retries: attempts - deliveries,
+    retries,
     permanentFailures,
     attempts,
     byStatus: sortedRecord(byStatus),
     latencyMs,
     timeoutMs: run.timeoutMs,
-    p99OfTimeout: latencyMs === null ? null : round(latencyMs.p99 / run.timeoutMs, 4),
+    p99OfTimeout,
     concurrency: run.concurrency,
     maxInFlight: run.maxInFlight,
     tokenRequests: run.tokenRequests,
@@ -157,12 +189,13 @@ export function summarize(run: DeliverRun): DeliverSummary {
     distinctProcessIds: processIds.size,
     processIds: [...processIds],
     failures,
+    gates,
   };
 }
 
-/** 0 when every delivery ended in a 2xx, 1 when any failed permanently. */
+/** 0 when every delivery ended in a 2xx and every gate was kept, else 1. */
 export function deliverExitCode(summary: DeliverSummary): number {
-  return summary.permanentFailures === 0 ? 0 : 1;
+  return summary.ok ? 0 : 1;
 }
 
 export function describeAttempt(attempt: AttemptRecord | undefined): string {
@@ -205,9 +238,24 @@ export function formatSummaryText(summary: DeliverSummary): string {
   if (summary.permanentFailures > summary.failures.length) {
     lines.push(`  ... and ${summary.permanentFailures - summary.failures.length} more`);
   }
-  row('result', summary.ok ? 'OK: every delivery answered 2xx'
-    : `FAILED: ${summary.permanentFailures} of ${summary.deliveries} deliveries failed permanently`);
+  for (const gate of summary.gates) {
+    row(`gate ${gate.option}`, `${gate.ok ? 'kept' : 'PASSED'}: ${describeGate(gate)}`);
+  }
+  const problems = [
+    ...(summary.permanentFailures > 0 ? [`${summary.permanentFailures} of ${summary.deliveries} deliveries failed permanently`] : []),
+    ...summary.gates.filter((gate) => !gate.ok).map((gate) => `${gate.option} ${gate.limit} passed (${describeGate(gate)})`),
+  ];
+  row('result', problems.length === 0
+    ? `OK: every delivery answered 2xx${summary.gates.length > 0 ? ', every gate kept' : ''}`
+    : `FAILED: ${problems.join('; ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+function describeGate(gate: GateResult): string {
+  if (gate.actual === null) return 'nothing was measured';
+  return gate.option === '--max-p99-ratio'
+    ? `p99 is ${gate.actual} of the timeout, limit ${gate.limit}`
+    : `${gate.actual} retries, limit ${gate.limit}`;
 }
 
 function ms(value: number): string {
