@@ -159,17 +159,69 @@ const OAUTH2_ONLY_KEYS = [
 
 type Parsed = { -readonly [K in ContextKey]: z.output<(typeof KEYS)[K]['schema']> | undefined };
 
-/** Reads this app's keys from a construct's context (`app.node.getAllContext()` works too). */
-export function readContext(node: { tryGetContext(key: string): unknown }): Record<string, unknown> {
-  return Object.fromEntries(CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key)]));
+/** The whole context of a construct: this app's keys, the CDK's feature flags, anything else given. */
+export function readContext(node: { getAllContext(): unknown }): Record<string, unknown> {
+  const context = node.getAllContext();
+  return typeof context === 'object' && context !== null ? { ...(context as Record<string, unknown>) } : {};
+}
+
+/**
+ * Context keys that are not this app's but look like one of them: the same but for case, a letter
+ * or two off, or one beginning with the other (`authMode` for `auth`). Each is a problem naming
+ * the key meant, so that a misspelled `-c` never deploys the default without a word. Keys with a
+ * ":" or "/" (the CDK's feature flags and its own settings, `@aws-cdk/...`, `aws:cdk:...`) and
+ * keys like none of this app's are left alone.
+ */
+export function misspelledKeys(context: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const given of Object.keys(context)) {
+    if ((CONTEXT_KEYS as readonly string[]).includes(given) || /[:/@]/.test(given)) continue;
+    const meant = keyMeant(given);
+    if (meant !== undefined) problems.push(`${given}: not a context key of this app; did you mean ${meant}?`);
+  }
+  return problems;
+}
+
+function keyMeant(given: string): ContextKey | undefined {
+  const lower = given.toLowerCase();
+  let best: { key: ContextKey; distance: number } | undefined;
+  for (const key of CONTEXT_KEYS) {
+    const known = key.toLowerCase();
+    if (known === lower) return key;
+    const distance = editDistance(lower, known);
+    const close = distance <= (known.length <= 5 ? 1 : 2);
+    // `authMode` for `auth`, `responseDeadline` for `responseDeadlineSeconds`.
+    const extends_ = Math.min(lower.length, known.length) >= 4 && (lower.startsWith(known) || known.startsWith(lower));
+    if ((close || extends_) && (best === undefined || distance < best.distance)) best = { key, distance };
+  }
+  return best?.key;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const previous2: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let distance = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, (previous2[j - 2] ?? 0) + 1);
+      current.push(distance);
+    }
+    previous2.splice(0, previous2.length, ...previous);
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 /**
  * Validates the context and returns the typed configuration. Throws a `ConfigurationError`
- * listing every problem. Unknown keys are ignored (the context also holds the CDK's feature flags).
+ * listing every problem. Other keys are ignored (the context also holds the CDK's feature flags),
+ * unless they look like a misspelling of this app's keys (see misspelledKeys).
  */
 export function loadStackConfig(context: Record<string, unknown>): StackConfig {
-  const problems: string[] = [];
+  const problems: string[] = [...misspelledKeys(context)];
   const parsed = {} as Parsed;
   const given = (key: ContextKey): boolean => context[key] !== undefined && context[key] !== null;
 

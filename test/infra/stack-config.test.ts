@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import { loadStackConfig } from '../../lib/stack-config.ts';
+import { buildApp } from '../../lib/unico-webhook-stack.ts';
 
 /** The problems a context gives, or [] when it is valid. */
 function problemsOf(context: Record<string, unknown>): readonly string[] {
@@ -188,4 +189,31 @@ describe('loadStackConfig', () => {
       'oauth2Audiences: items must be non-empty, without commas or spaces',
     ]);
   });
+
+  it('stops at a key that looks like one of its own, naming the key meant', () => {
+    expect(problemsOf({ authMode: 'apikey' })).toEqual(['authMode: not a context key of this app; did you mean auth?']);
+    expect(problemsOf({ Stage: 'dev', apiKeyHeadr: 'X-Api-Key', responseDeadline: '10' })).toEqual([
+      'Stage: not a context key of this app; did you mean stage?',
+      'apiKeyHeadr: not a context key of this app; did you mean apiKeyHeader?',
+      'responseDeadline: not a context key of this app; did you mean responseDeadlineSeconds?',
+    ]);
+  });
+
+  it('leaves alone feature flags, the CDK own keys and keys like none of its own', () => {
+    expect(
+      problemsOf({
+        '@aws-cdk/aws-lambda:recognizeLayerVersion': true,
+        'aws:cdk:enable-path-metadata': true,
+        team: 'payments',
+        costCenter: '42',
+      }),
+    ).toEqual([]);
+  });
 });
+
+describe('the app', () => {
+  it('reads every context key it is given, so a misspelled -c stops the synth', () => {
+    expect(() => buildApp({ context: { authMode: 'apikey' } })).toThrow(/authMode: not a context key of this app; did you mean auth\?/);
+  });
+});
+
