@@ -11,7 +11,8 @@ import { startLocalStackProcess, type LocalStackProcess } from '../support/local
 /**
  * The unico-sim command, run as a user runs it, against `npm start` in every auth mode: `check`
  * passes every line, fails clearly on wrong credentials, and `deliver` with duplicates leaves
- * exactly one intake message per distinct processId.
+ * exactly one intake message per distinct processId (the processor is off, so the intake queue
+ * keeps them).
  */
 const run = promisify(execFile);
 const SIM = new URL('../../bin/unico-sim.ts', import.meta.url).pathname;
@@ -19,15 +20,16 @@ const SIM = new URL('../../bin/unico-sim.ts', import.meta.url).pathname;
 interface SimRun {
   readonly code: number;
   readonly stdout: string;
+  readonly stderr: string;
 }
 
 async function unicoSim(...args: string[]): Promise<SimRun> {
   try {
-    const { stdout } = await run(process.execPath, [SIM, ...args], { timeout: 120_000 });
-    return { code: 0, stdout };
+    const { stdout, stderr } = await run(process.execPath, [SIM, ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
   } catch (error) {
-    const failed = error as { code?: number; stdout?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '' };
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
 }
 
@@ -38,7 +40,8 @@ describe.each(['basic:u:p', 'apikey:X-Api-Key:secret', 'apikey:secret', 'oauth2'
     let sqs: SQSClient;
 
     beforeAll(async () => {
-      stack = await startLocalStackProcess({ WEBHOOK_AUTH: auth });
+      // No processor: the intake queue keeps its messages for the test to count.
+      stack = await startLocalStackProcess({ WEBHOOK_AUTH: auth, RUN_PROCESSOR: 'false' });
       sqs = new SQSClient({
         endpoint: stack.endpoints.sqs.endpoint,
         region: stack.endpoints.sqs.region,
@@ -92,7 +95,7 @@ describe.each(['basic:u:p', 'apikey:X-Api-Key:secret', 'apikey:secret', 'oauth2'
     }
 
     if (auth === 'oauth2') {
-      test('check fails with a clear line when given a wrong client secret', async () => {
+      test('check stops with one clear line, before sending anything, when given a wrong client secret', async () => {
         const { tokenUrl = '', clientId = '' } = stack.endpoints.auth;
         const result = await unicoSim(
           'check', '--url', stack.endpoints.webhookUrl, '--auth', 'oauth2',
@@ -100,7 +103,10 @@ describe.each(['basic:u:p', 'apikey:X-Api-Key:secret', 'apikey:secret', 'oauth2'
         );
 
         expect(result.code).toBe(1);
-        expect(result.stdout).toMatch(/^FAIL +1\. .*401/m);
+        expect(result.stdout).toBe('');
+        expect(result.stderr.trimEnd().split('\n')).toEqual([
+          expect.stringMatching(/^unico-sim: no token from the OAuth2 provider .*: token endpoint answered 401.*; nothing was sent to /),
+        ]);
       });
     }
   },
