@@ -216,7 +216,12 @@ export async function coldStartBench(options: ColdStartOptions = {}): Promise<{ 
     }
     console.log(
       `targets (load ≤ ${COLD_START_TARGETS.load}×, size ≤ ${COLD_START_TARGETS.size}× the floor's): ` +
-        deployed.map((row) => `${row.label} ${row.loadRatio <= COLD_START_TARGETS.load && row.sizeRatio <= COLD_START_TARGETS.size ? 'met' : 'NOT met'}`).join(', '),
+        deployed
+          .map((row) => {
+            const met = row.loadRatio <= COLD_START_TARGETS.load && row.sizeRatio <= COLD_START_TARGETS.size;
+            return `${row.label} ${met ? 'met' : 'NOT met'} (load ${row.loadRatio.toFixed(3)}×, size ${row.sizeRatio.toFixed(3)}×)`;
+          })
+          .join(', '),
     );
     return { rows, targetsMet };
   } finally {
