@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { InvalidAuthSpecError, parseAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { booleanSetting, httpUrlSetting, integerSetting } from '../../lambdas/contracts/settings.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS } from '../../lambdas/contracts/unico-api.ts';
-import { readSettings } from '../../lambdas/core/environment.ts';
-import type { LocalStackOptions } from './local-stack.ts';
+import { readSettings, type SettingValues } from '../../lambdas/core/environment.ts';
+import { ConfigurationError } from '../../lambdas/core/errors.ts';
+import type { LocalStackOptions, RealUnico } from './local-stack.ts';
 import { LOG_FORMATS } from './log-output.ts';
 
 /** An external service's endpoint, without a trailing slash. */
@@ -41,6 +43,13 @@ const LOCAL_SETTINGS = {
   // The local Unico's GetProcess contract, and the processor's budget of calls to it.
   UNICO_CONTRACT: z._default(z.enum(UNICO_CONTRACTS, { error: `must be one of ${UNICO_CONTRACTS.join(', ')}` }), UNICO_API_DEFAULTS.contract),
   UNICO_MAX_RPS: z._default(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
+  // Real Unico instead of the simulator: a service account and its private key (a PEM file), and
+  // for the API contract its API key. URLs default to Unico's production ones.
+  UNICO_SERVICE_ACCOUNT: z.optional(z.string().check(z.regex(/^[^@\s]+@[^@\s]+$/, { error: 'must look like <name>@<tenant>.iam.acesso.io' }))),
+  UNICO_PRIVATE_KEY_FILE: z.optional(z.string().check(z.minLength(1))),
+  UNICO_API_KEY: z.optional(z.string().check(z.minLength(1))),
+  UNICO_API_BASE_URL: z.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
+  UNICO_IDENTITY_URL: z.optional(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl)),
   // false: no processor; the intake queue keeps its messages (for a consumer of one's own, or tests).
   RUN_PROCESSOR: z._default(booleanSetting, true),
   // text: one short line per delivery; json: Powertools' JSON as in AWS. Unset: text on a terminal.
@@ -52,7 +61,21 @@ export function loadLocalStackOptions(
   env: NodeJS.ProcessEnv = process.env,
   stdoutIsTerminal = process.stdout.isTTY === true,
 ): LocalStackOptions {
-  const values = readSettings(LOCAL_SETTINGS, env);
+  const values = readSettings(LOCAL_SETTINGS, env, (partial) => {
+    const real = partial.UNICO_SERVICE_ACCOUNT !== undefined;
+    const problems: string[] = [];
+    if (real && partial.UNICO_PRIVATE_KEY_FILE === undefined) {
+      problems.push('UNICO_PRIVATE_KEY_FILE: required with UNICO_SERVICE_ACCOUNT (the service account\'s private key, PEM)');
+    }
+    if (real && partial.UNICO_CONTRACT === 'api' && partial.UNICO_API_KEY === undefined) {
+      problems.push('UNICO_API_KEY: required with UNICO_SERVICE_ACCOUNT and UNICO_CONTRACT=api');
+    }
+    if (partial.UNICO_PRIVATE_KEY_FILE !== undefined && !real) {
+      problems.push('UNICO_PRIVATE_KEY_FILE: applies only with UNICO_SERVICE_ACCOUNT; set it or remove this one');
+    }
+    return problems;
+  });
+  const realUnico = values.UNICO_SERVICE_ACCOUNT === undefined ? undefined : realUnicoFrom(values, values.UNICO_SERVICE_ACCOUNT);
   return {
     port: values.PORT,
     auth: values.WEBHOOK_AUTH,
@@ -63,6 +86,30 @@ export function loadLocalStackOptions(
     unicoContract: values.UNICO_CONTRACT,
     unicoMaxRps: values.UNICO_MAX_RPS,
     runProcessor: values.RUN_PROCESSOR,
+    ...(realUnico ? { realUnico } : {}),
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'text' : 'json'),
+  };
+}
+
+function realUnicoFrom(values: SettingValues<typeof LOCAL_SETTINGS>, serviceAccount: string): RealUnico {
+  const keyFile = values.UNICO_PRIVATE_KEY_FILE ?? '';
+  let privateKeyPem: string;
+  try {
+    privateKeyPem = readFileSync(keyFile, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError('invalid configuration', [
+      `UNICO_PRIVATE_KEY_FILE: cannot be read (${typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'error'})`,
+    ]);
+  }
+  const contract = values.UNICO_CONTRACT;
+  return {
+    api: {
+      contract,
+      apiBaseUrl: values.UNICO_API_BASE_URL ?? UNICO_API_DEFAULTS.apiBaseUrl[contract],
+      identityUrl: values.UNICO_IDENTITY_URL ?? UNICO_API_DEFAULTS.identityUrl,
+      serviceAccount,
+      maxRequestsPerSecond: values.UNICO_MAX_RPS,
+    },
+    credentials: { privateKey: privateKeyPem, ...(values.UNICO_API_KEY ? { apiKey: values.UNICO_API_KEY } : {}) },
   };
 }

@@ -7,7 +7,12 @@ import { formatAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-nota
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
 import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
-import { UNICO_API_DEFAULTS, type UnicoContractName } from '../../lambdas/contracts/unico-api.ts';
+import {
+  UNICO_API_DEFAULTS,
+  type UnicoApiSettings,
+  type UnicoContractName,
+  type UnicoCredentialsSecret,
+} from '../../lambdas/contracts/unico-api.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
@@ -44,10 +49,18 @@ export interface LocalStackOptions {
   readonly unicoMaxRps?: number;
   /** Whether the processor consumes the intake queue (RUN_PROCESSOR). @default true */
   readonly runProcessor?: boolean;
+  /** Real Unico (UNICO_SERVICE_ACCOUNT, ...): then no simulator runs and the processor calls Unico. */
+  readonly realUnico?: RealUnico;
   /** How the functions log (LOG_FORMAT): Powertools' JSON as in AWS, or short lines. @default 'json' */
   readonly logFormat?: LogFormat;
   /** Where `text` lines go. @default stdout */
   readonly writeLine?: LineWriter;
+}
+
+/** Unico's API as the processor reaches it when the local stack runs against the real one. */
+export interface RealUnico {
+  readonly api: UnicoApiSettings;
+  readonly credentials: UnicoCredentialsSecret;
 }
 
 /** The `source` of the results events the local stack publishes. */
@@ -151,16 +164,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     stoppers.push(api.stop);
     const webhookUrl = `${api.url}${WEBHOOK_PATH}`;
 
-    // Unico in a box: GetProcess for the processor, webhooks to this receiver as Unico sends them.
-    const unico = await startUnicoSimulator({
-      contract: options.unicoContract ?? UNICO_API_DEFAULTS.contract,
-      receiverUrl: webhookUrl,
-      receiverAuth: options.auth,
-      ...(oauth2
-        ? { receiverOAuth2: { tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId, clientSecret: oauth2.clientSecret } }
-        : {}),
-    });
-    stoppers.push(unico.stop);
+    // Unico in a box, unless real Unico settings are given: GetProcess for the processor, and
+    // webhooks to this receiver as Unico sends them.
+    const simulator = options.realUnico
+      ? undefined
+      : await startUnicoSimulator({
+          contract: options.unicoContract ?? UNICO_API_DEFAULTS.contract,
+          receiverUrl: webhookUrl,
+          receiverAuth: options.auth,
+          ...(oauth2
+            ? { receiverOAuth2: { tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId, clientSecret: oauth2.clientSecret } }
+            : {}),
+        });
+    if (simulator) stoppers.push(simulator.stop);
+    const unico: RealUnico & { readonly tokenUrl?: string } = simulator
+      ? {
+          api: {
+            contract: simulator.contract,
+            apiBaseUrl: simulator.apiBaseUrl,
+            identityUrl: simulator.identityUrl,
+            serviceAccount: simulator.serviceAccount,
+            maxRequestsPerSecond: options.unicoMaxRps ?? UNICO_API_DEFAULTS.maxRequestsPerSecond,
+          },
+          credentials: { privateKey: simulator.privateKeyPem, apiKey: simulator.apiKey },
+          tokenUrl: simulator.tokenUrl,
+        }
+      : (options.realUnico as RealUnico);
 
     // The processor, fed from the intake queue as Lambda's event source mapping feeds it; without
     // it (RUN_PROCESSOR=false) the intake queue keeps its messages for a consumer of one's own.
@@ -176,7 +205,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         processorDynamodb.destroy();
         processorSqs.destroy();
       });
-      const unicoCredentials = { privateKey: unico.privateKeyPem, apiKey: unico.apiKey };
       const processor = composeProcessorHandler({
         dynamodb: processorDynamodb,
         sqs: processorSqs,
@@ -186,15 +214,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         resultsQueueUrl: resources.resultsQueueUrl,
         eventSource: LOCAL_EVENT_SOURCE,
         fetcher: unicoFetcher({
-          api: {
-            contract: unico.contract,
-            apiBaseUrl: unico.apiBaseUrl,
-            identityUrl: unico.identityUrl,
-            serviceAccount: unico.serviceAccount,
-            maxRequestsPerSecond: options.unicoMaxRps ?? UNICO_API_DEFAULTS.maxRequestsPerSecond,
-          },
-          tokenUrl: unico.tokenUrl,
-          credentials: async () => unicoCredentials,
+          api: unico.api,
+          ...(unico.tokenUrl ? { tokenUrl: unico.tokenUrl } : {}),
+          credentials: async () => unico.credentials,
           dynamodb: processorDynamodb,
           claimsTableName: resources.claimsTableName,
           onCredentialsUnusable: (reason) => processorLogger.error('Unico credentials are not usable', { reason }),
@@ -235,7 +257,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         region: LOCAL_REGION,
         tables: { claims: resources.claimsTableName },
       },
-      unicoSimulator: { apiBaseUrl: unico.apiBaseUrl, identityUrl: unico.identityUrl, adminUrl: unico.adminUrl },
+      unicoSimulator: simulator
+        ? { apiBaseUrl: simulator.apiBaseUrl, identityUrl: simulator.identityUrl, adminUrl: simulator.adminUrl }
+        : null,
     };
     if (options.endpointsFile !== null) {
       const file = options.endpointsFile;

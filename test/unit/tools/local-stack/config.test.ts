@@ -1,4 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadLocalStackOptions } from '../../../../tools/local-stack/config.ts';
 import { ConfigurationError } from '../../../../lambdas/core/errors.ts';
 import { thrownBy } from '../../../support/unit/caught-errors.ts';
@@ -54,5 +57,49 @@ describe('local stack settings', () => {
     expect((thrownBy(() => loadLocalStackOptions({ LOG_FORMAT: 'yaml' })) as ConfigurationError).problems).toEqual([
       'LOG_FORMAT: must be one of text, json',
     ]);
+  });
+});
+
+describe('local stack settings: real Unico instead of the simulator', () => {
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'unico-key-')), 'key.pem');
+  writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nnot a real key\n-----END PRIVATE KEY-----\n');
+
+  test('a service account and its key file select real Unico, with production URLs by default', () => {
+    // Act
+    const options = loadLocalStackOptions({ UNICO_SERVICE_ACCOUNT: 'svc@tenant.iam.acesso.io', UNICO_PRIVATE_KEY_FILE: keyFile }, false);
+
+    // Assess
+    expect(options.realUnico).toEqual({
+      api: {
+        contract: 'web-sdk',
+        apiBaseUrl: 'https://api.idcloud.unico.app',
+        identityUrl: 'https://identity.acesso.io',
+        serviceAccount: 'svc@tenant.iam.acesso.io',
+        maxRequestsPerSecond: 5,
+      },
+      credentials: { privateKey: expect.stringContaining('BEGIN PRIVATE KEY') },
+    });
+  });
+
+  test('without a service account, the simulator runs', () => {
+    expect(loadLocalStackOptions({}, false).realUnico).toBeUndefined();
+  });
+
+  test('what real Unico needs is asked for, one line each', () => {
+    // Act
+    const missingKey = thrownBy(() => loadLocalStackOptions({ UNICO_SERVICE_ACCOUNT: 'svc@t' }, false));
+    const apiWithoutKey = thrownBy(() =>
+      loadLocalStackOptions({ UNICO_SERVICE_ACCOUNT: 'svc@t', UNICO_PRIVATE_KEY_FILE: keyFile, UNICO_CONTRACT: 'api' }, false),
+    );
+    const unreadable = thrownBy(() =>
+      loadLocalStackOptions({ UNICO_SERVICE_ACCOUNT: 'svc@t', UNICO_PRIVATE_KEY_FILE: `${keyFile}.missing` }, false),
+    );
+
+    // Assess
+    expect((missingKey as ConfigurationError).problems).toEqual([
+      "UNICO_PRIVATE_KEY_FILE: required with UNICO_SERVICE_ACCOUNT (the service account's private key, PEM)",
+    ]);
+    expect((apiWithoutKey as ConfigurationError).problems).toEqual(['UNICO_API_KEY: required with UNICO_SERVICE_ACCOUNT and UNICO_CONTRACT=api']);
+    expect((unreadable as ConfigurationError).problems).toEqual(['UNICO_PRIVATE_KEY_FILE: cannot be read (ENOENT)']);
   });
 });
