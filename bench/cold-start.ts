@@ -13,8 +13,8 @@
  * The children get only the environment below: a region, dummy credentials, and an endpoint that
  * refuses connections at once, so no client looks for credentials or leaves the machine at init.
  *
- * Settings: COLD_START_SAMPLES (default 31, at least 15), COLD_START_SOURCE_MAPS=1 (adds, for
- * each function, the bundle with --enable-source-maps and without a source map).
+ * Settings: COLD_START_SAMPLES (default 31, at least 15), COLD_START_SOURCE_MAPS=1 (adds each
+ * function in the four combinations of a source map written or not and --enable-source-maps or not).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -42,7 +42,7 @@ interface BundleSpec {
 
 const FLOOR: BundleSpec = { name: 'floor', entry: 'bench/floor.ts', environment: {} };
 
-/** The functions measured against the floor: one line per function. */
+/** The functions measured against the floor: one entry per function (its entry file and the environment its config needs). */
 const FUNCTIONS: readonly BundleSpec[] = [
   {
     name: 'intake',
