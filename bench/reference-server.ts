@@ -9,13 +9,12 @@
  * in-process, an SQS client with the SDK's defaults. The local stack runs its emulators and its
  * intake on threads of their own; the bench's CPU column shows what each costs per delivery.
  */
-import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { credentialHeaders, type AuthSpec } from '../lambdas/contracts/auth-notation.ts';
 import { startSqsEmulator } from '../tools/local-stack/emulators.ts';
 import { emulatorClientConfig } from '../tools/local-stack/local-clients.ts';
+import { listenOnLoopback } from './loopback-server.ts';
 
 export interface RunningReferenceServer {
   readonly url: string;
@@ -80,15 +79,11 @@ export async function startReferenceServer(auth: AuthSpec): Promise<RunningRefer
     });
   });
   server.keepAliveTimeout = 65_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/webhooks/unico`,
+    url: listening.url,
     stop: async () => {
-      const closed = new Promise((resolve) => server.close(resolve));
-      server.closeAllConnections();
-      await closed;
+      await listening.stop();
       sqs.destroy();
       await fauxqs.stop();
     },

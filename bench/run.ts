@@ -22,14 +22,13 @@
  * measured before the targets start, while this process is idle.
  */
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { parseAuthSpec } from '../lambdas/contracts/auth-notation.ts';
 import { startLocalStack } from '../tools/local-stack/local-stack.ts';
 import { coldStartBench } from './cold-start.ts';
 import { startReferenceServer } from './reference-server.ts';
+import { listenOnLoopback } from './loopback-server.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const COUNT = Number(process.env.BENCH_COUNT ?? 3000);
@@ -79,16 +78,7 @@ async function startBaseline(): Promise<{ url: string; stop: () => Promise<void>
       response.end('{"status":"accepted"}');
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/webhooks/unico`,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return listenOnLoopback(server);
 }
 
 await coldStartBench();

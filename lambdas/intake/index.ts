@@ -67,13 +67,11 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
 
 const authenticator = await authenticatorFor(config.auth);
 
+// The table, queue, retention and deadline come straight from the configuration.
 export const handler = composeIntakeHandler({
+  ...config,
   dynamodb: new DynamoDBClient(clientOptions),
   sqs: new SQSClient(clientOptions),
-  claimsTableName: config.claimsTableName,
-  claimRetentionDays: config.claimRetentionDays,
-  intakeQueueUrl: config.intakeQueueUrl,
   authenticator,
-  responseDeadlineMs: config.responseDeadlineMs,
   logger,
 });

@@ -44,16 +44,7 @@ export async function localIntake(config: LocalIntakeConfig, writeLine: LineWrit
   const authenticator = localAuthenticator(config);
   const target = new FunctionInstances(INTAKE_FUNCTION.serviceName, budget.functionTimeoutSeconds * 1000, () =>
     intakeInstance(INTAKE_FUNCTION.serviceName, config.logFormat, writeLine, (logger) =>
-      composeIntakeHandler({
-        dynamodb,
-        sqs,
-        claimsTableName: config.claimsTableName,
-        claimRetentionDays: config.claimRetentionDays,
-        intakeQueueUrl: config.intakeQueueUrl,
-        authenticator,
-        responseDeadlineMs: config.responseDeadlineMs,
-        logger,
-      }),
+      composeIntakeHandler({ ...config, dynamodb, sqs, authenticator, logger }),
     ),
   );
   return {
