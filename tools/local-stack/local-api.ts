@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { apiGatewayEvent, lambdaContext, type RouteMatch } from './api-gateway-event.ts';
 import { resultWithin } from '../../lambdas/core/deadline.ts';
+import { readRequestBody } from '../request-body.ts';
 
 export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -92,7 +93,6 @@ export interface RunningLocalApi {
 }
 
 /** API Gateway refuses bodies over its limit before any function runs; locally 1 MiB is plenty. */
-const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * A stand-in for the HTTP API: matches routes, builds the v2 event, invokes the real handler and
@@ -133,7 +133,7 @@ async function serve(routes: readonly LocalRoute[], request: IncomingMessage, re
     writeJson(response, 404, { message: 'Not Found' });
     return;
   }
-  const body = await readBody(request);
+  const body = await readRequestBody(request);
   if (body === undefined) {
     writeJson(response, 413, { error: 'payload_too_large' });
     return;
@@ -179,21 +179,6 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
     }
   }
   return parameters;
-}
-
-/** The body, or undefined when it is over the limit. */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      request.resume();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function writeJson(response: ServerResponse, status: number, body: object) {

@@ -24,6 +24,7 @@ import { isProcessId, ProcessStore } from './process-store.ts';
 import { SimulatorStats, type ApiRequestKind, type LoggedRequest } from './stats.ts';
 import { TokenIssuer } from './token-issuer.ts';
 import { DEFAULT_WEBHOOK_CONCURRENCY, DEFAULT_WEBHOOK_POLICY, DropPlan, WebhookSender, type WebhookSenderDeps } from './webhooks.ts';
+import { readRequestBody } from '../../request-body.ts';
 
 export interface UnicoSimulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -72,7 +73,6 @@ export interface RunningUnicoSimulator {
 }
 
 export const DEFAULT_SERVICE_ACCOUNT = 'unico-sim@local.iam.acesso.io';
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): Promise<RunningUnicoSimulator> {
   const now = options.now ?? Date.now;
@@ -334,14 +334,9 @@ function webhookOverrides(body: unknown): Partial<Pick<UnicoNotification, 'state
 }
 
 async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return size === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+  const body = await readRequestBody(request);
+  if (body === undefined) throw new Error('body too large');
+  return body.length === 0 ? undefined : body.toString('utf8');
 }
 
 /** The body as JSON; undefined when empty; a marker object that fails every check when it is not JSON. */
