@@ -1,9 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbRateWindowStore } from '../adapters/dynamodb/dynamodb-rate-window-store.ts';
+import { createDynamoDbRequestBudget } from '../adapters/dynamodb/dynamodb-rate-window-store.ts';
 import { UnicoApiClient } from '../adapters/unico/unico-api-client.ts';
 import type { UnicoApiSettings, UnicoCredentialsSecret } from '../contracts/unico-api.ts';
 import { UnicoTransientError, type FetchedProcess, type ProcessFetcher } from '../core/unico/process-fetcher.ts';
-import { WindowedRequestBudget } from '../core/unico/request-budget.ts';
 
 export interface UnicoFetcherWiring {
   readonly api: UnicoApiSettings;
@@ -26,10 +25,11 @@ export interface UnicoFetcherWiring {
  * their outcome.
  */
 export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
-  const budget = new WindowedRequestBudget(
-    new DynamoDbRateWindowStore({ client: wiring.dynamodb, tableName: wiring.claimsTableName }),
-    { maxPerSecond: wiring.api.maxRequestsPerSecond },
-  );
+  const budget = createDynamoDbRequestBudget({
+    client: wiring.dynamodb,
+    tableName: wiring.claimsTableName,
+    maxPerSecond: wiring.api.maxRequestsPerSecond,
+  });
   let client: { readonly credentials: UnicoCredentialsSecret; readonly client: UnicoApiClient } | undefined;
 
   const clientFor = async (): Promise<UnicoApiClient> => {
