@@ -4,6 +4,12 @@ export interface BackoffSettings {
   readonly maxMs: number;
 }
 
+/** The pause after `failures` failures in a row: initialMs × 2^(failures-1), capped at maxMs. */
+export function backoffPauseMs(settings: BackoffSettings, failures: number): number {
+  const exponent = Math.min(Math.max(1, Math.floor(failures)) - 1, 30);
+  return Math.min(settings.maxMs, settings.initialMs * 2 ** exponent);
+}
+
 /**
  * How long to leave a failing dependency alone: after the n-th failure in a row the next attempt
  * waits initialMs × 2^(n-1), capped at maxMs; a success starts over. Times come from the caller
@@ -24,7 +30,7 @@ export class Backoff {
   /** Records a failure at `now` and returns the pause before the next attempt. */
   failed(now: number): number {
     this.#failures += 1;
-    const pause = Math.min(this.#settings.maxMs, this.#settings.initialMs * 2 ** (this.#failures - 1));
+    const pause = backoffPauseMs(this.#settings, this.#failures);
     this.#retryAt = now + pause;
     return pause;
   }

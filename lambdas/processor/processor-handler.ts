@@ -7,13 +7,14 @@ import {
 } from '../core/processing/process-notification.ts';
 import type { MessageDelayer } from '../core/processing/ports.ts';
 import { MalformedIntakeMessageError, parseIntakeMessage } from './intake-message.ts';
-import { retryDelaySeconds, RETRY_DELAY, type RetryDelaySettings } from './retry-delay.ts';
+import type { BackoffSettings } from '../core/backoff.ts';
+import { retryDelaySeconds, RETRY_DELAY } from './retry-delay.ts';
 
 export interface ProcessorHandlerDependencies {
   readonly processor: NotificationProcessor;
   readonly delayer: MessageDelayer;
   readonly logger: Logger;
-  readonly retryDelay?: RetryDelaySettings;
+  readonly retryDelay?: BackoffSettings;
 }
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

@@ -1,3 +1,5 @@
+import { backoffPauseMs, type BackoffSettings } from '../core/backoff.ts';
+
 /**
  * How long an intake message waits before it is tried again after Unico could not give the
  * outcome: Unico's Retry-After when it said one, else an exponential back-off on the number of
@@ -5,19 +7,13 @@
  * intake queue's dead-letter limit; spacing them out lets a Unico outage of about an hour pass
  * before a message is given up on.
  */
-export interface RetryDelaySettings {
-  readonly baseSeconds: number;
-  readonly maxSeconds: number;
-}
-
-export const RETRY_DELAY: RetryDelaySettings = { baseSeconds: 30, maxSeconds: 15 * 60 };
+export const RETRY_DELAY: BackoffSettings = { initialMs: 30_000, maxMs: 15 * 60_000 };
 
 export function retryDelaySeconds(
   receiveCount: number,
   retryAfterMs: number | undefined,
-  settings: RetryDelaySettings = RETRY_DELAY,
+  settings: BackoffSettings = RETRY_DELAY,
 ): number {
-  if (retryAfterMs !== undefined) return Math.min(settings.maxSeconds, Math.max(1, Math.ceil(retryAfterMs / 1000)));
-  const attempt = Math.max(1, Math.floor(receiveCount));
-  return Math.min(settings.maxSeconds, settings.baseSeconds * 2 ** Math.min(attempt - 1, 20));
+  const delayMs = retryAfterMs === undefined ? backoffPauseMs(settings, receiveCount) : Math.min(settings.maxMs, retryAfterMs);
+  return Math.max(1, Math.ceil(delayMs / 1000));
 }
