@@ -8,6 +8,9 @@
  */
 import * as z from 'zod/mini';
 
+/** Text that must be there and not be empty (a name, an ARN, a file). */
+export const requiredSetting = z.string().check(z.minLength(1, { error: 'required' }));
+
 /** An integer from `min` to `max`, given as a number or as text of digits. */
 export const integerSetting = (min: number, max: number) => {
   const allowed = `must be an integer from ${min} to ${max}`;

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { OAuth2Settings } from '../core/auth/jwt-authenticator.ts';
 import { readSettings, type SettingValues } from '../core/environment.ts';
-import { httpUrlSetting, integerSetting, listSetting } from '../contracts/settings.ts';
+import { httpUrlSetting, integerSetting, listSetting, requiredSetting } from '../contracts/settings.ts';
 import {
   DEFAULT_API_KEY_HEADER,
   describeProblems,
@@ -12,15 +12,13 @@ import {
   type WebhookAuthSettings,
 } from '../contracts/webhook-auth.ts';
 
-const required = z.string().check(z.minLength(1, { error: 'required' }));
-
 /** The intake Lambda's configuration in AWS, as the CDK stack sets it. */
 const INTAKE_SETTINGS = {
-  CLAIMS_TABLE_NAME: required,
+  CLAIMS_TABLE_NAME: requiredSetting,
   INTAKE_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo'),
   RESPONSE_DEADLINE_MS: z._default(integerSetting(1000, 60_000), 5000),
   CLAIM_RETENTION_DAYS: z._default(integerSetting(1, 3650), 90),
-  WEBHOOK_AUTH_SECRET_ARN: z.optional(required),
+  WEBHOOK_AUTH_SECRET_ARN: z.optional(requiredSetting),
   WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS: z._default(integerSetting(0, 3600), 300),
   [WEBHOOK_AUTH_ENVIRONMENT.mode]: z.enum(WEBHOOK_AUTH_MODES, { error: `must be one of ${WEBHOOK_AUTH_MODES.join(', ')}` }),
   [WEBHOOK_AUTH_ENVIRONMENT.header]: z._default(z.string(), DEFAULT_API_KEY_HEADER),

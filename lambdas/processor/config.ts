@@ -1,20 +1,18 @@
 import * as z from 'zod/mini';
 import { readSettings, type SettingValues } from '../core/environment.ts';
-import { httpUrlSetting, integerSetting } from '../contracts/settings.ts';
+import { httpUrlSetting, integerSetting, requiredSetting } from '../contracts/settings.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS, type UnicoApiSettings } from '../contracts/unico-api.ts';
-
-const required = z.string().check(z.minLength(1, { error: 'required' }));
 
 /** The processor Lambda's configuration in AWS, as the CDK stack sets it. */
 const PROCESSOR_SETTINGS = {
-  CLAIMS_TABLE_NAME: required,
+  CLAIMS_TABLE_NAME: requiredSetting,
   CLAIM_RETENTION_DAYS: z._default(integerSetting(1, 3650), 90),
   INTAKE_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo'),
   RESULTS_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/results.fifo'),
-  EVENT_SOURCE: required,
+  EVENT_SOURCE: requiredSetting,
   // Outcome fetching is on when a service account is set; without one events carry outcome null.
-  UNICO_SERVICE_ACCOUNT: z.optional(required),
-  UNICO_SECRET_ARN: z.optional(required),
+  UNICO_SERVICE_ACCOUNT: z.optional(requiredSetting),
+  UNICO_SECRET_ARN: z.optional(requiredSetting),
   UNICO_CONTRACT: z._default(z.enum(UNICO_CONTRACTS, { error: `must be one of ${UNICO_CONTRACTS.join(', ')}` }), UNICO_API_DEFAULTS.contract),
   UNICO_API_BASE_URL: z.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
   UNICO_IDENTITY_URL: z._default(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl), UNICO_API_DEFAULTS.identityUrl),
