@@ -4,7 +4,7 @@
  * one line per problem, naming the context key and what it accepts. The webhook's auth follows the
  * same rules as the construct's props and the Lambda's environment (lambdas/contracts/webhook-auth.ts).
  */
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { booleanSetting, httpUrlSetting, integerSetting, listSetting } from '../lambdas/contracts/settings.ts';
 import {
   DEFAULT_API_KEY_HEADER,
@@ -45,18 +45,18 @@ export const CONTEXT_ERROR_HEADING = 'Invalid CDK context (set in cdk.json "cont
 /** Per key: the schema of one value, its default, and what it accepts (the error message). */
 const KEYS = {
   stage: {
-    schema: z.string().check(z.regex(/^[a-z0-9-]{1,20}$/)),
+    schema: v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,20}$/)),
     fallback: 'prod',
     allowed: '1 to 20 characters from a-z, 0-9 and "-"',
   },
   development: { schema: booleanSetting, fallback: false, allowed: 'true or false' },
   auth: {
-    schema: z.enum(WEBHOOK_AUTH_MODES),
+    schema: v.picklist(WEBHOOK_AUTH_MODES),
     fallback: 'basic',
     allowed: `one of ${WEBHOOK_AUTH_MODES.join(', ')}`,
   },
   apiKeyHeader: {
-    schema: z.string().check(z.regex(HEADER_NAME)),
+    schema: v.pipe(v.string(), v.regex(HEADER_NAME)),
     fallback: DEFAULT_API_KEY_HEADER,
     allowed: "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-), e.g. X-Api-Key",
   },
@@ -101,12 +101,12 @@ const KEYS = {
     allowed: 'an integer from 1 to 3650 (days a claim is kept)',
   },
   unicoServiceAccount: {
-    schema: z.string().check(z.regex(/^[^@\s]+@[^@\s]+$/)),
+    schema: v.pipe(v.string(), v.regex(/^[^@\s]+@[^@\s]+$/)),
     fallback: undefined,
     allowed: "Unico's service account, <name>@<tenant>.iam.acesso.io (setting it turns outcome fetching on)",
   },
   unicoContract: {
-    schema: z.enum(UNICO_CONTRACTS),
+    schema: v.picklist(UNICO_CONTRACTS),
     fallback: UNICO_API_DEFAULTS.contract,
     allowed: `one of ${UNICO_CONTRACTS.join(', ')} (the tenant's GetProcess contract)`,
   },
@@ -157,7 +157,7 @@ const OAUTH2_ONLY_KEYS = [
   'oauth2KeysMaxStaleHours',
 ] as const satisfies readonly ContextKey[];
 
-type Parsed = { -readonly [K in ContextKey]: z.output<(typeof KEYS)[K]['schema']> | undefined };
+type Parsed = { -readonly [K in ContextKey]: v.InferOutput<(typeof KEYS)[K]['schema']> | undefined };
 
 /** The whole context of a construct: this app's keys, the CDK's feature flags, anything else given. */
 export function readContext(node: { getAllContext(): unknown }): Record<string, unknown> {
@@ -231,8 +231,8 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
       (parsed as Record<ContextKey, unknown>)[key] = spec.fallback;
       continue;
     }
-    const result = spec.schema.safeParse(context[key]);
-    if (result.success) (parsed as Record<ContextKey, unknown>)[key] = result.data;
+    const result = v.safeParse(spec.schema, context[key]);
+    if (result.success) (parsed as Record<ContextKey, unknown>)[key] = result.output;
     else problems.push(`${key}: must be ${spec.allowed} (got ${show(context[key])})`);
   }
 

@@ -1,9 +1,9 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { ConfigurationError } from './errors.ts';
 
 /** One schema per setting, keyed by the name it is read under (an environment variable). */
-export type SettingSchemas = Readonly<Record<string, z.ZodMiniType>>;
-export type SettingValues<S extends SettingSchemas> = { -readonly [K in keyof S]: z.output<S[K]> };
+export type SettingSchemas = Readonly<Record<string, v.GenericSchema>>;
+export type SettingValues<S extends SettingSchemas> = { -readonly [K in keyof S]: v.InferOutput<S[K]> };
 
 /**
  * Reads settings once, at start. Each setting is checked on its own, then `rules` (checks across
@@ -17,10 +17,10 @@ export function readSettings<S extends SettingSchemas>(
 ): SettingValues<S> {
   const values: Partial<SettingValues<S>> = {};
   const problems: string[] = [];
-  for (const [name, schema] of Object.entries(schemas) as Array<[keyof S & string, z.ZodMiniType]>) {
-    const parsed = schema.safeParse(source[name]);
-    if (parsed.success) values[name] = parsed.data as SettingValues<S>[typeof name];
-    else problems.push(...parsed.error.issues.map((issue) => `${[name, ...issue.path].join('.')}: ${issue.message}`));
+  for (const [name, schema] of Object.entries(schemas) as Array<[keyof S & string, v.GenericSchema]>) {
+    const parsed = v.safeParse(schema, source[name]);
+    if (parsed.success) values[name] = parsed.output as SettingValues<S>[typeof name];
+    else problems.push(...parsed.issues.map((issue) => `${[name, ...(issue.path ?? []).map((item) => String(item.key))].join('.')}: ${issue.message}`));
   }
   problems.push(...rules(values));
   if (problems.length > 0) throw new ConfigurationError('invalid configuration', problems);

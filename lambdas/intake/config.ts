@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { OAuth2Settings } from '../core/auth/jwt-authenticator.ts';
 import { readSettings, type SettingValues } from '../core/environment.ts';
 import { httpUrlSetting, integerSetting, listSetting, requiredSetting } from '../contracts/settings.ts';
@@ -16,18 +16,18 @@ import {
 const INTAKE_SETTINGS = {
   CLAIMS_TABLE_NAME: requiredSetting,
   INTAKE_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo'),
-  RESPONSE_DEADLINE_MS: z._default(integerSetting(1000, 60_000), 5000),
-  CLAIM_RETENTION_DAYS: z._default(integerSetting(1, 3650), 90),
-  WEBHOOK_AUTH_SECRET_ARN: z.optional(requiredSetting),
-  WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS: z._default(integerSetting(0, 3600), 300),
-  [WEBHOOK_AUTH_ENVIRONMENT.mode]: z.enum(WEBHOOK_AUTH_MODES, { error: `must be one of ${WEBHOOK_AUTH_MODES.join(', ')}` }),
-  [WEBHOOK_AUTH_ENVIRONMENT.header]: z._default(z.string(), DEFAULT_API_KEY_HEADER),
-  [WEBHOOK_AUTH_ENVIRONMENT.issuer]: z.optional(z.string()),
-  [WEBHOOK_AUTH_ENVIRONMENT.jwksUri]: z.optional(z.string()),
+  RESPONSE_DEADLINE_MS: v.optional(integerSetting(1000, 60_000), 5000),
+  CLAIM_RETENTION_DAYS: v.optional(integerSetting(1, 3650), 90),
+  WEBHOOK_AUTH_SECRET_ARN: v.optional(requiredSetting),
+  WEBHOOK_AUTH_SECRET_MAX_AGE_SECONDS: v.optional(integerSetting(0, 3600), 300),
+  [WEBHOOK_AUTH_ENVIRONMENT.mode]: v.picklist(WEBHOOK_AUTH_MODES, `must be one of ${WEBHOOK_AUTH_MODES.join(', ')}`),
+  [WEBHOOK_AUTH_ENVIRONMENT.header]: v.optional(v.string(), DEFAULT_API_KEY_HEADER),
+  [WEBHOOK_AUTH_ENVIRONMENT.issuer]: v.optional(v.string()),
+  [WEBHOOK_AUTH_ENVIRONMENT.jwksUri]: v.optional(v.string()),
   [WEBHOOK_AUTH_ENVIRONMENT.audiences]: listSetting,
   [WEBHOOK_AUTH_ENVIRONMENT.clientIds]: listSetting,
   [WEBHOOK_AUTH_ENVIRONMENT.requiredScopes]: listSetting,
-  [WEBHOOK_AUTH_ENVIRONMENT.keysMaxStaleSeconds]: z._default(
+  [WEBHOOK_AUTH_ENVIRONMENT.keysMaxStaleSeconds]: v.optional(
     integerSetting(KEYS_MAX_STALE_SECONDS.min, KEYS_MAX_STALE_SECONDS.max),
     KEYS_MAX_STALE_SECONDS.fallback,
   ),

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { readSettings, type SettingValues } from '../core/environment.ts';
 import { httpUrlSetting, integerSetting, requiredSetting } from '../contracts/settings.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS, type UnicoApiSettings } from '../contracts/unico-api.ts';
@@ -6,17 +6,17 @@ import { UNICO_API_DEFAULTS, UNICO_CONTRACTS, type UnicoApiSettings } from '../c
 /** The processor Lambda's configuration in AWS, as the CDK stack sets it. */
 const PROCESSOR_SETTINGS = {
   CLAIMS_TABLE_NAME: requiredSetting,
-  CLAIM_RETENTION_DAYS: z._default(integerSetting(1, 3650), 90),
+  CLAIM_RETENTION_DAYS: v.optional(integerSetting(1, 3650), 90),
   INTAKE_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo'),
   RESULTS_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/results.fifo'),
   EVENT_SOURCE: requiredSetting,
   // Outcome fetching is on when a service account is set; without one events carry outcome null.
-  UNICO_SERVICE_ACCOUNT: z.optional(requiredSetting),
-  UNICO_SECRET_ARN: z.optional(requiredSetting),
-  UNICO_CONTRACT: z._default(z.enum(UNICO_CONTRACTS, { error: `must be one of ${UNICO_CONTRACTS.join(', ')}` }), UNICO_API_DEFAULTS.contract),
-  UNICO_API_BASE_URL: z.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
-  UNICO_IDENTITY_URL: z._default(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl), UNICO_API_DEFAULTS.identityUrl),
-  UNICO_MAX_RPS: z._default(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
+  UNICO_SERVICE_ACCOUNT: v.optional(requiredSetting),
+  UNICO_SECRET_ARN: v.optional(requiredSetting),
+  UNICO_CONTRACT: v.optional(v.picklist(UNICO_CONTRACTS, `must be one of ${UNICO_CONTRACTS.join(', ')}`), UNICO_API_DEFAULTS.contract),
+  UNICO_API_BASE_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
+  UNICO_IDENTITY_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl), UNICO_API_DEFAULTS.identityUrl),
+  UNICO_MAX_RPS: v.optional(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
 } as const;
 
 /** Every environment variable the processor reads: what the CDK may write for it, and nothing else. */

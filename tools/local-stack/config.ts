@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { InvalidAuthSpecError, parseAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
-import { booleanSetting, httpUrlSetting, integerSetting } from '../../lambdas/contracts/settings.ts';
+import { booleanSetting, httpUrlSetting, integerSetting, requiredSetting } from '../../lambdas/contracts/settings.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS } from '../../lambdas/contracts/unico-api.ts';
 import { readSettings, type SettingValues } from '../../lambdas/core/environment.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
@@ -9,51 +9,51 @@ import type { LocalStackOptions, RealUnico } from './local-stack.ts';
 import { LOG_FORMATS } from './log-output.ts';
 
 /** An external service's endpoint, without a trailing slash. */
-const serviceEndpoint = z.optional(
-  z.pipe(
+const serviceEndpoint = v.optional(
+  v.pipe(
     httpUrlSetting('http://127.0.0.1:8000'),
-    z.transform((text) => text.replace(/\/+$/, '')),
+    v.transform((text) => text.replace(/\/+$/, '')),
   ),
 );
 
 /** Unico's notation, read with the same parser the simulator uses; its message never repeats a secret. */
-const authSpec = z.pipe(
-  z._default(z.string(), 'none'),
-  z.transform((text, context): AuthSpec => {
+const authSpec = v.pipe(
+  v.optional(v.string(), 'none'),
+  v.rawTransform(({ dataset, addIssue, NEVER }): AuthSpec => {
     try {
-      return parseAuthSpec(text);
+      return parseAuthSpec(dataset.value);
     } catch (error) {
-      context.issues.push({ code: 'custom', input: text, message: error instanceof InvalidAuthSpecError ? error.message : 'invalid' });
-      return { mode: 'none' };
+      addIssue({ message: error instanceof InvalidAuthSpecError ? error.message : 'invalid' });
+      return NEVER;
     }
   }),
 );
 
 /** `npm start`'s settings (contract 4), read from the environment once. */
 const LOCAL_SETTINGS = {
-  PORT: z._default(integerSetting(0, 65_535), 3000),
+  PORT: v.optional(integerSetting(0, 65_535), 3000),
   // The local stack runs on loopback for development, so an open endpoint is the convenient default.
   WEBHOOK_AUTH: authSpec,
-  RESPONSE_DEADLINE_SECONDS: z._default(integerSetting(1, 30), 5),
-  LOCAL_ENDPOINTS_FILE: z._default(z.string().check(z.minLength(1)), '.local/endpoints.json'),
+  RESPONSE_DEADLINE_SECONDS: v.optional(integerSetting(1, 30), 5),
+  LOCAL_ENDPOINTS_FILE: v.optional(requiredSetting, '.local/endpoints.json'),
   // An external service (DynamoDB Local, LocalStack, another local stack's emulators) instead of
   // the in-process emulator; its table or queues are created when missing and reused when present.
   DYNAMODB_ENDPOINT: serviceEndpoint,
   SQS_ENDPOINT: serviceEndpoint,
   // The local Unico's GetProcess contract, and the processor's budget of calls to it.
-  UNICO_CONTRACT: z._default(z.enum(UNICO_CONTRACTS, { error: `must be one of ${UNICO_CONTRACTS.join(', ')}` }), UNICO_API_DEFAULTS.contract),
-  UNICO_MAX_RPS: z._default(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
+  UNICO_CONTRACT: v.optional(v.picklist(UNICO_CONTRACTS, `must be one of ${UNICO_CONTRACTS.join(', ')}`), UNICO_API_DEFAULTS.contract),
+  UNICO_MAX_RPS: v.optional(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
   // Real Unico instead of the simulator: a service account and its private key (a PEM file), and
   // for the API contract its API key. URLs default to Unico's production ones.
-  UNICO_SERVICE_ACCOUNT: z.optional(z.string().check(z.regex(/^[^@\s]+@[^@\s]+$/, { error: 'must look like <name>@<tenant>.iam.acesso.io' }))),
-  UNICO_PRIVATE_KEY_FILE: z.optional(z.string().check(z.minLength(1))),
-  UNICO_API_KEY: z.optional(z.string().check(z.minLength(1))),
-  UNICO_API_BASE_URL: z.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
-  UNICO_IDENTITY_URL: z.optional(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl)),
+  UNICO_SERVICE_ACCOUNT: v.optional(v.pipe(v.string(), v.regex(/^[^@\s]+@[^@\s]+$/, 'must look like <name>@<tenant>.iam.acesso.io'))),
+  UNICO_PRIVATE_KEY_FILE: v.optional(requiredSetting),
+  UNICO_API_KEY: v.optional(requiredSetting),
+  UNICO_API_BASE_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
+  UNICO_IDENTITY_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl)),
   // false: no processor; the intake queue keeps its messages (for a consumer of one's own, or tests).
-  RUN_PROCESSOR: z._default(booleanSetting, true),
+  RUN_PROCESSOR: v.optional(booleanSetting, true),
   // text: one short line per delivery; json: Powertools' JSON as in AWS. Unset: text on a terminal.
-  LOG_FORMAT: z.optional(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` })),
+  LOG_FORMAT: v.optional(v.picklist(LOG_FORMATS, `must be one of ${LOG_FORMATS.join(', ')}`)),
 };
 
 /** `stdoutIsTerminal` decides the log format when LOG_FORMAT is not set. */

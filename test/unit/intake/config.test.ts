@@ -196,8 +196,8 @@ describe('loadIntakeConfig', () => {
     expect(error.message.split('\n').length).toBeGreaterThanOrEqual(4);
   });
 
-  // BUG (lambdas/intake/config.ts, superRefine): zod skips the refinement once a field has failed,
-  // so the mode-specific problems are only reported after the others are fixed.
+  // The checks across settings run on the settings that passed, so a failed one never holds back
+  // the mode-specific problems until the others are fixed.
   test('lists the mode-specific problems together with the others', () => {
     // Act
     const error = configError({
