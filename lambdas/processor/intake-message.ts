@@ -1,15 +1,16 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { IntakeMessage } from '../core/acceptance/ports.ts';
 
 /** What the intake puts on the intake queue (lambdas/adapters/sqs/sqs-intake-queue.ts writes it). */
-const intakeMessageSchema = z.object({
-  processId: z.string().check(z.minLength(1)),
-  state: z.string().check(z.minLength(1)),
-  flow: z.string().check(z.minLength(1)),
-  lastEvent: z.optional(z.string()),
-  lastEventDescription: z.optional(z.string()),
-  detectedBy: z.enum(['webhook', 'fallback']),
-  receivedAt: z.string().check(z.minLength(1)),
+const text = v.pipe(v.string(), v.minLength(1));
+const intakeMessageSchema = v.object({
+  processId: text,
+  state: text,
+  flow: text,
+  lastEvent: v.optional(v.string()),
+  lastEventDescription: v.optional(v.string()),
+  detectedBy: v.picklist(['webhook', 'fallback']),
+  receivedAt: text,
 });
 
 /** A body that is not an intake message cannot be processed, however often it is tried. */
@@ -24,11 +25,12 @@ export function parseIntakeMessage(body: string): IntakeMessage {
   } catch {
     throw new MalformedIntakeMessageError('the body is not JSON');
   }
-  const parsed = intakeMessageSchema.safeParse(json);
+  const parsed = v.safeParse(intakeMessageSchema, json);
   if (!parsed.success) {
-    throw new MalformedIntakeMessageError(`the body is not an intake message (${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')})`);
+    const paths = parsed.issues.map((issue) => (issue.path ?? []).map((item) => String(item.key)).join('.'));
+    throw new MalformedIntakeMessageError(`the body is not an intake message (${paths.join(', ')})`);
   }
-  const { lastEvent, lastEventDescription, ...required } = parsed.data;
+  const { lastEvent, lastEventDescription, ...required } = parsed.output;
   return {
     ...required,
     ...(lastEvent !== undefined ? { lastEvent } : {}),

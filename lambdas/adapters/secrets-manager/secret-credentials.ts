@@ -1,5 +1,5 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { Backoff, type BackoffSettings } from '../../core/backoff.ts';
 import { failureKind, type FailureKind } from '../aws/failure-kind.ts';
 import { resultWithin, systemClock, type Clock } from '../../core/deadline.ts';
@@ -13,11 +13,11 @@ import type { CredentialSource, StaticCredential } from '../../core/auth/static-
  *   basic:  { "username": "unico", "password": "…", "previous": [{ "username", "password" }] }
  *   apikey: { "value": "…", "header"?: "X-Api-Key", "previous": [{ "value", "header"? }] }
  */
-const nonEmpty = z.string().check(z.minLength(1));
-const basicCredential = z.object({ username: nonEmpty, password: nonEmpty });
-const apiKeyCredential = z.object({ value: nonEmpty, header: z.optional(nonEmpty) });
-const basicSecret = z.extend(basicCredential, { previous: z._default(z.array(basicCredential), []) });
-const apiKeySecret = z.extend(apiKeyCredential, { previous: z._default(z.array(apiKeyCredential), []) });
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+const basicCredential = v.object({ username: nonEmpty, password: nonEmpty });
+const apiKeyCredential = v.object({ value: nonEmpty, header: v.optional(nonEmpty) });
+const basicSecret = v.object({ ...basicCredential.entries, previous: v.optional(v.array(basicCredential), []) });
+const apiKeySecret = v.object({ ...apiKeyCredential.entries, previous: v.optional(v.array(apiKeyCredential), []) });
 
 export function credentialsFromSecret(
   mode: 'basic' | 'apikey',
@@ -25,10 +25,10 @@ export function credentialsFromSecret(
   defaultApiKeyHeader: string,
 ): StaticCredential[] {
   if (mode === 'basic') {
-    const parsed = basicSecret.parse(secret);
+    const parsed = v.parse(basicSecret, secret);
     return [parsed, ...parsed.previous].map(({ username, password }) => ({ kind: 'basic', username, password }));
   }
-  const parsed = apiKeySecret.parse(secret);
+  const parsed = v.parse(apiKeySecret, secret);
   return [parsed, ...parsed.previous].map(({ value, header }) => ({
     kind: 'apikey',
     header: header ?? defaultApiKeyHeader,
