@@ -4,6 +4,7 @@ import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { safeParse } from 'valibot';
 import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
 import { SqsIntakeQueue } from '../../lambdas/adapters/sqs/sqs-intake-queue.ts';
 import { SqsMessageDelayer } from '../../lambdas/adapters/sqs/sqs-message-delayer.ts';
@@ -156,7 +157,7 @@ describe('processor against DynamoDB and SQS emulators', () => {
     const events = await resultsEvents(20);
 
     expect(events.map((event) => event.subject).sort()).toEqual(notifications.map((each) => each.processId).sort());
-    for (const event of events) expect(resultsEventSchema.safeParse(event).success).toBe(true);
+    for (const event of events) expect(safeParse(resultsEventSchema, event).success).toBe(true);
     expect(events.every((event) => event.data.outcome?.process.result === 'PROCESS_RESULT_OK')).toBe(true);
     const confirmed = await Promise.all(notifications.map((each) => claimStore.read(each)));
     expect(confirmed.map((claim) => claim?.status)).toEqual(notifications.map(() => 'confirmed'));

@@ -11,6 +11,7 @@ import {
   type FetchedProcess,
   type ProcessFetcher,
 } from '../../../../lambdas/core/unico/process-fetcher.ts';
+import { safeParse } from 'valibot';
 import { resultsEventSchema, type ResultsEvent, type ResultsEventAttributes } from '../../../../lambdas/contracts/results-event.ts';
 import { caught } from '../../../support/unit/caught-errors.ts';
 
@@ -99,7 +100,7 @@ describe('NotificationProcessor', () => {
     expect(claims.log).toEqual(['read', 'publish', 'confirm']);
     expect(publisher.published).toHaveLength(1);
     const [{ event, attributes }] = publisher.published as [{ event: ResultsEvent; attributes: ResultsEventAttributes }];
-    expect(resultsEventSchema.safeParse(event).success).toBe(true);
+    expect(safeParse(resultsEventSchema, event).success).toBe(true);
     expect(event).toEqual({
       specversion: '1.0',
       id: `${message.processId}:PROCESS_STATE_FINISHED`,
