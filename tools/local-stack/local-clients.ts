@@ -14,9 +14,10 @@ export function emulatorClientConfig(emulator: { readonly endpoint: string }) {
 }
 
 /**
- * Sockets one local SDK client may open at once: above Unico's 500 deliveries in flight. The SDK's
- * default pool is 50 sockets per client, and a request waiting for one has its connect timeout
- * running.
+ * Sockets one local SDK client may open at once, and keep open when idle: above Unico's 500
+ * deliveries in flight. The SDK's default pool is 50 sockets per client, and a request waiting
+ * for one has its connect timeout running; Node's agent keeps only 256 idle sockets by default,
+ * so after each burst past that it would close the rest and open them again on the next.
  */
 export const LOCAL_MAX_SOCKETS = 1000;
 
@@ -28,5 +29,8 @@ export const LOCAL_MAX_SOCKETS = 1000;
  */
 export function localClientOptions(budget: IntakeTimeBudget) {
   const options = awsClientOptions(budget.awsCalls);
-  return { ...options, requestHandler: { ...options.requestHandler, httpAgent: { maxSockets: LOCAL_MAX_SOCKETS } } };
+  return {
+    ...options,
+    requestHandler: { ...options.requestHandler, httpAgent: { maxSockets: LOCAL_MAX_SOCKETS, maxFreeSockets: LOCAL_MAX_SOCKETS } },
+  };
 }
