@@ -11,6 +11,7 @@
  * `startFunctionThread` with that module and configuration.
  */
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { LocalFunction } from './local-api.ts';
@@ -84,7 +85,9 @@ export async function startFunctionThread(module: URL, config: unknown, writeLin
     settleStart({ kind: 'failed', message: String(error) });
     failAll(`the function thread failed: ${String(error)}`);
   });
-  const exited = once(worker, 'exit').then(() => {
+  // once() rejects when the thread emits 'error' first (a module that cannot load): that case is
+  // the 'error' listener's, and the thread has exited all the same.
+  const exited = once(worker, 'exit').catch(() => undefined).then(() => {
     settleStop();
     failAll('the function thread exited');
   });
@@ -108,6 +111,49 @@ export async function startFunctionThread(module: URL, config: unknown, writeLin
         await Promise.race([stopped, exited]);
         await worker.terminate();
       })()),
+  };
+}
+
+/**
+ * How many threads run a function: one per core the machine offers, at most four. In AWS a
+ * function's instances run side by side, each on a CPU of its own; on one thread, the SDK work of
+ * 500 deliveries in flight would queue behind one another on a single core while the others idle.
+ */
+export const FUNCTION_THREADS = Math.min(4, Math.max(1, availableParallelism()));
+
+/**
+ * `count` threads of one function (each with its own instances, SDK clients and authenticator,
+ * as separate containers have), behind one LocalFunction: an invocation goes to the thread with
+ * the fewest invocations in flight.
+ */
+export async function startFunctionThreads(
+  module: URL,
+  config: unknown,
+  writeLine: LineWriter,
+  count: number = FUNCTION_THREADS,
+): Promise<RunningFunctionThread> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startFunctionThread(module, config, writeLine)));
+  const threads = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const failure = started.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) {
+    await Promise.all(threads.map((thread) => thread.stop()));
+    throw failure.reason;
+  }
+  const inFlight = threads.map(() => 0);
+  return {
+    invoke: async (event) => {
+      let chosen = 0;
+      for (let index = 1; index < threads.length; index++) if (inFlight[index]! < inFlight[chosen]!) chosen = index;
+      inFlight[chosen]! += 1;
+      try {
+        return await threads[chosen]!.invoke(event);
+      } finally {
+        inFlight[chosen]! -= 1;
+      }
+    },
+    stop: async () => {
+      await Promise.all(threads.map((thread) => thread.stop()));
+    },
   };
 }
 

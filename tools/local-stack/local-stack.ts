@@ -18,7 +18,7 @@ import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
 import { startUnicoSimulator } from '../unico-sim/serve/simulator.ts';
 import { startEmulatorThread, type EmulatorThread, type RunningEmulator } from './emulators.ts';
-import { startFunctionThread } from './function-thread.ts';
+import { startFunctionThreads } from './function-thread.ts';
 import type { LocalIntakeConfig } from './intake-thread.ts';
 import { PortInUseError, startLocalApi } from './local-api.ts';
 import { emulatorClientConfig, LOCAL_REGION, localClientOptions } from './local-clients.ts';
@@ -97,8 +97,8 @@ export interface RunningLocalStack {
 
 /**
  * Starts the whole receiver on this machine: the emulators (on a thread of their own), tables
- * and queues shaped as in the CDK stack, the OAuth2 provider when asked for, the intake (on a
- * thread of its own) behind the local API Gateway, Unico in a box, and the processor on the
+ * and queues shaped as in the CDK stack, the OAuth2 provider when asked for, the intake (on
+ * threads of its own) behind the local API Gateway, Unico in a box, and the processor on the
  * intake queue. Threads, not processes: one signal stops it all.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<RunningLocalStack> {
@@ -137,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
 
     const logFormat = options.logFormat ?? 'json';
     const writeLine = options.writeLine ?? ((line: string) => process.stdout.write(`${line}\n`));
-    // The intake on a thread of its own (see function-thread.ts), composed there as in AWS.
+    // The intake on threads of its own (see function-thread.ts), composed there as in AWS.
     const intakeConfig: LocalIntakeConfig = {
       auth: options.auth,
       ...(oauth2
@@ -151,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       intakeQueueUrl: resources.intakeQueueUrl,
       logFormat,
     };
-    const intake = await startFunctionThread(new URL('./intake-thread.ts', import.meta.url), intakeConfig, writeLine);
+    const intake = await startFunctionThreads(new URL('./intake-thread.ts', import.meta.url), intakeConfig, writeLine);
     stoppers.push(intake.stop);
     const api = await startLocalApi([{ method: 'POST', path: WEBHOOK_PATH, target: intake }], options.port).catch(
       (error: unknown) => {
