@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { checkExitCode, formatCheckText, runCheck } from './check.ts';
 import { runDeliver } from './deliver.ts';
 import { UnicoSimError, UsageError } from './errors.ts';
-import { createFetchSender, monotonicClock, type Clock, type HttpSender } from './http-sender.ts';
+import { createHttpSender, monotonicClock, type Clock, type HttpSender } from './http-sender.ts';
 import { defaultNotificationSource, type NotificationSource } from './notifications.ts';
 import { MAIN_HELP, parseCommandLine } from './options.ts';
 import { ProgressLine } from './progress.ts';
@@ -43,7 +43,7 @@ export interface CliDeps {
 
 export function defaultCliDeps(): CliDeps {
   return {
-    send: createFetchSender(monotonicClock),
+    send: createHttpSender(monotonicClock),
     clock: monotonicClock,
     sleep: realSleep,
     random: Math.random,

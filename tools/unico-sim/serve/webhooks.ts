@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AuthSpec } from '../../../lambdas/contracts/auth-notation.ts';
 import { createCredentials, type Credentials, type OAuth2ClientConfig } from '../credentials.ts';
-import { createFetchSender, monotonicClock, type HttpSender } from '../http-sender.ts';
+import { createHttpSender, monotonicClock, type HttpSender } from '../http-sender.ts';
 import type { UnicoNotification } from '../notifications.ts';
 import { deliverWithRetry, type DeliveryResult, type RetryPolicy, type Sleep } from '../retry.ts';
 import { Semaphore } from '../semaphore.ts';
@@ -69,7 +69,7 @@ export class WebhookSender {
   constructor(receiver: WebhookReceiver, policy: RetryPolicy, concurrency: number, deps: WebhookSenderDeps = {}) {
     this.#receiver = receiver;
     this.#policy = policy;
-    const send = deps.send ?? createFetchSender(monotonicClock);
+    const send = deps.send ?? createHttpSender(monotonicClock);
     // Once stopped, nothing more goes out and waits end at once, so stop() does not hang on retries.
     this.#send = async (request) =>
       this.#stopped ? { kind: 'network_error', reason: 'simulator stopped', latencyMs: 0 } : send(request);
