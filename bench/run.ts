@@ -16,7 +16,7 @@
  * Figures are reported as ratios against the baseline or reference measured in the same run.
  * Settings: BENCH_COUNT (default 3000), BENCH_CONCURRENCY (default 100), BENCH_PEAK_COUNT
  * (notifications per round at 500 in flight, default 2000, plus 20% sent twice),
- * BENCH_PEAK_ROUNDS (default 3).
+ * BENCH_PEAK_ROUNDS (default 5).
  *
  * It starts with the cold-start table of bench/cold-start.ts (`npm run bench:cold-start` alone),
  * measured before the targets start, while this process is idle.
@@ -37,7 +37,7 @@ const AUTH = 'basic:bench:bench-password';
 const SIM = new URL('../bin/unico-sim.ts', import.meta.url).pathname;
 const PEAK_CONCURRENCY = 500;
 const PEAK_COUNT = Number(process.env.BENCH_PEAK_COUNT ?? 2000);
-const PEAK_ROUNDS = Number(process.env.BENCH_PEAK_ROUNDS ?? 3);
+const PEAK_ROUNDS = Number(process.env.BENCH_PEAK_ROUNDS ?? 5);
 /** The receiver's throughput at 500 in flight over the reference's, at the least. */
 const PEAK_THROUGHPUT_TARGET = 0.6;
 

@@ -28,13 +28,14 @@ type FromThread =
   | { readonly kind: 'stopped' };
 
 /**
- * A young generation larger than V8's default: with hundreds of deliveries in flight, much of what
- * they allocate is still alive at a scavenge and gets copied to the old generation, which then
- * needs full collections. 64 MiB keeps most of it young and cuts the garbage collector's share of
- * the thread's time. (Lambda sizes the heap from the function's memory; this only concerns the
- * local stack's threads.)
+ * A young generation much larger than V8's default: at 500 deliveries in flight a request lives
+ * for hundreds of milliseconds, so with a small one most of what a delivery allocates is still
+ * alive at a scavenge, gets copied, then promoted to the old generation, which then needs full
+ * collections. 192 MiB lets most of it die young: about 8% less CPU per delivery than 64 MiB in
+ * alternating runs at 500 in flight on a 2-core machine, for about 130 MiB more resident memory.
+ * (Lambda sizes the heap from the function's memory; this only concerns the local stack's threads.)
  */
-export const THREAD_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 64 } as const;
+export const THREAD_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 192 } as const;
 
 export interface RunningFunctionThread extends LocalFunction {
   stop(): Promise<void>;
