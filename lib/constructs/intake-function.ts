@@ -48,10 +48,10 @@ export class IntakeFunction extends ProjectFunctionConstruct {
       },
     });
 
-    // Exactly the item operations the claim uses: put (the claim, which returns the existing one)
-    // and get (read back when the old item is not returned). The intake never changes or deletes
-    // a claim. No scans, no queries.
-    props.claimsTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:GetItem');
+    // Exactly the item operation the claim uses: one update that writes a claim where there is
+    // none, leaves every value of an existing one as it is (if_not_exists) and returns it. No put
+    // (which could replace a claim), no delete, no reads, scans or queries.
+    props.claimsTable.grant(this.function, 'dynamodb:UpdateItem');
     props.intakeQueue.grantSendMessages(this.function);
     props.authSecret?.grantRead(this.function);
 

@@ -167,8 +167,8 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('IntakeLogGroup'), 'Arn'] },
           }),
           Match.objectLike({
-            // Item operations only: the intake never scans or queries.
-            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+            // One item operation, the claim's update: the intake never puts, deletes, reads, scans or queries.
+            Action: 'dynamodb:UpdateItem',
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClaimsTable'), 'Arn'] },
           }),
           Match.objectLike({
@@ -183,6 +183,20 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
       },
     });
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toMatch(/"Resource":"\*"|"Action":"[a-z]+:\*"/);
+  });
+
+  it('may only claim (one UpdateItem) in the claims table: no put, get or delete', () => {
+    const { template } = synth();
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('IntakeRole') }] },
+    });
+    const statements = Object.values(policies).flatMap(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }).Properties.PolicyDocument.Statement,
+    );
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+
+    expect(Object.keys(policies)).not.toHaveLength(0);
+    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
   });
 
   it('alarms when a dependency refuses deliveries for good, matched on the intake log field', () => {

@@ -122,6 +122,31 @@ describe('intake against DynamoDB and SQS emulators', () => {
     expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
   });
 
+  test('the claim on dynalite: one update creates it, a copy gets it back and changes none of its values', async () => {
+    const notification = newNotification({ lastEvent: 'EVENT_TYPE_FINISHED' });
+    const claims = new DynamoDbClaimStore({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
+    const claim = (claimToken: string, receivedAt: string, detectedBy: 'webhook' | 'fallback' = 'webhook') =>
+      claims.claim({ notification, detectedBy, receivedAt, claimToken }, AbortSignal.timeout(1000));
+
+    const first = await claim('first', '2026-01-01T00:00:00.000Z');
+    const stored = await storedClaim(notification.processId);
+    const copy = await claim('copy', '2026-01-02T00:00:00.000Z', 'fallback');
+
+    expect(first).toEqual({ outcome: 'created' });
+    expect(copy).toEqual({
+      outcome: 'exists',
+      existing: expect.objectContaining({ status: 'claimed', claimToken: 'first', detectedBy: 'webhook', receivedAt: '2026-01-01T00:00:00.000Z' }),
+    });
+    expect(await storedClaim(notification.processId)).toEqual(stored);
+
+    await claims.confirm(notification, { confirmedAt: '2026-01-01T00:00:05.000Z' });
+    const confirmed = await storedClaim(notification.processId);
+    const later = await claim('later', '2026-01-03T00:00:00.000Z');
+
+    expect(later).toEqual({ outcome: 'exists', existing: expect.objectContaining({ status: 'confirmed', claimToken: 'first' }) });
+    expect(await storedClaim(notification.processId)).toEqual(confirmed);
+  });
+
   test('a crash right after the claim: the redelivery, however soon, puts the notification on the queue', async () => {
     // Prepare: what a request that died right after its claim leaves behind. Its sender got no
     // answer (API Gateway answers 502 at once) and may deliver again at any moment.

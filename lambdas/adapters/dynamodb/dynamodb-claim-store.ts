@@ -1,11 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Claim, ClaimAttempt, ClaimRequest, ClaimStore } from '../../core/acceptance/ports.ts';
 import type { ClaimKey, ClaimLedger, ConfirmationSummary } from '../../core/processing/ports.ts';
 import { CLAIMS_TABLE } from '../../contracts/claims-table.ts';
@@ -39,10 +32,23 @@ export interface DynamoDbClaimStoreOptions {
 /**
  * Claims in DynamoDB: one item per (processId, state).
  *
- * The intake's claim is a single conditional PutItem that returns the existing item when the
- * condition fails (ReturnValuesOnConditionCheckFailure), so a copy costs one request. Emulators
- * that do not return the old item get a consistent GetItem instead. The processor reads a claim
- * and confirms it once its event is published.
+ * The intake's claim is one UpdateItem that sets each attribute only where the item lacks it
+ * (`if_not_exists`) and answers with the item as it was before (`ReturnValues: ALL_OLD`). No item
+ * before: this request created the claim. An item before: that is the existing claim, and the
+ * update overwrote none of its values, so a confirmed claim stays confirmed and the first
+ * request's token, time, detection and TTL stay. (A record the processor's confirmation created
+ * again after a TTL expiry only gains the attributes it lacked; it stays confirmed.)
+ *
+ * Why one request for a first delivery and for a copy alike, with no read and no retry of our
+ * own: the write cannot fail on a condition, and its answer carries the old item either way.
+ * DynamoDB and the emulators (dynalite) answer ALL_OLD on an update the same way, unlike a
+ * conditional put's ReturnValuesOnConditionCheckFailure, which dynalite leaves out and which made
+ * a copy cost a put and a read locally. A claim that expired (TTL) is simply created again.
+ *
+ * A lost answer keeps the acceptor's invariant: the SDK's retry of our own applied update gets
+ * our own item back, with our claimToken, and the acceptor tells it apart from another request's.
+ *
+ * The processor reads a claim and confirms it once its event is published.
  */
 export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
   readonly #client: DynamoDBClient;
@@ -56,16 +62,8 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
   }
 
   async claim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt> {
-    // A second put only for a claim that expired (TTL) between the failed put and the read.
-    return (await this.#tryClaim(request, signal)) ?? (await this.#tryClaim(request, signal)) ?? vanished();
-  }
-
-  /** One conditional put; undefined when the conflicting claim was gone by the time it was read. */
-  async #tryClaim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt | undefined> {
     const { notification } = request;
-    const item: Record<string, AttributeValue> = {
-      [partitionKey]: { S: notification.processId },
-      [sortKey]: { S: notification.state },
+    const attributes: Record<string, AttributeValue> = {
       flow: { S: notification.flow },
       detectedBy: { S: request.detectedBy },
       receivedAt: { S: request.receivedAt },
@@ -73,30 +71,42 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
       claimToken: { S: request.claimToken },
       [ttlAttribute]: { N: String(Math.floor(Date.parse(request.receivedAt) / 1000) + this.#retentionSeconds) },
     };
-    if (notification.lastEvent !== undefined) item.lastEvent = { S: notification.lastEvent };
+    if (notification.lastEvent !== undefined) attributes.lastEvent = { S: notification.lastEvent };
     // lastEventDescription is free text: it travels on the queue only. Kept here it would be data
     // nobody reads back, and a lone surrogate in it is text DynamoDB cannot store.
-    try {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': partitionKey },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-        { abortSignal: signal },
-      );
-      return { outcome: 'created' };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = error.Item ?? (await this.#read(notification.processId, notification.state, signal));
-      return existing === undefined ? undefined : { outcome: 'exists', existing: toClaim(existing) };
-    }
+    const names: Record<string, string> = {};
+    const values: Record<string, AttributeValue> = {};
+    const assignments = Object.entries(attributes).map(([name, value]) => {
+      // Every name through a placeholder: status (and others) are reserved words.
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      return `#${name} = if_not_exists(#${name}, :${name})`;
+    });
+    const { Attributes: before } = await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: { [partitionKey]: { S: notification.processId }, [sortKey]: { S: notification.state } },
+        UpdateExpression: `SET ${assignments.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_OLD',
+      }),
+      { abortSignal: signal },
+    );
+    return before === undefined || Object.keys(before).length === 0
+      ? { outcome: 'created' }
+      : { outcome: 'exists', existing: toClaim(before) };
   }
 
   async read(key: ClaimKey, signal?: AbortSignal): Promise<Claim | undefined> {
-    const item = await this.#read(key.processId, key.state, signal);
+    const { Item: item } = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#tableName,
+        Key: { [partitionKey]: { S: key.processId }, [sortKey]: { S: key.state } },
+        ConsistentRead: true,
+      }),
+      { abortSignal: signal },
+    );
     return item === undefined ? undefined : toClaim(item);
   }
 
@@ -136,22 +146,6 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
       { abortSignal: signal },
     );
   }
-
-  async #read(processId: string, state: string, signal: AbortSignal | undefined) {
-    const result = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#tableName,
-        Key: { [partitionKey]: { S: processId }, [sortKey]: { S: state } },
-        ConsistentRead: true,
-      }),
-      { abortSignal: signal },
-    );
-    return result.Item;
-  }
-}
-
-function vanished(): never {
-  throw new Error('claim expired again while being read');
 }
 
 function toClaim(item: Record<string, AttributeValue>): Claim {

@@ -43,7 +43,7 @@ export interface NotificationAcceptorDependencies {
  *   gives the sender no 2xx, so it delivers again; the copy finds the unconfirmed claim and sends
  *   again. However early or late that copy comes, and however many run at once, each answers 2xx
  *   only after its own send succeeded.
- * - A lost answer (the put or the send applied, the caller saw a timeout or a reset) is the same
+ * - A lost answer (the claim or the send applied, the caller saw a timeout or a reset) is the same
  *   case: the claim exists unconfirmed, or the message is on the queue already. Sending again is
  *   harmless, because every send of one (processId, state) carries the same FIFO deduplication
  *   id and SQS keeps one message per id within its five-minute deduplication window.
@@ -85,7 +85,7 @@ export class NotificationAcceptor {
     if (existing.status === 'confirmed') return 'duplicate';
     // The first detection is what the message says, whoever sends it.
     await this.#send(request, { detectedBy: existing.detectedBy, receivedAt: existing.receivedAt });
-    // Our own put, whose answer was lost and whose SDK retry then found it: still the first.
+    // Our own claim, whose answer was lost and whose SDK retry then found it: still the first.
     return existing.claimToken === claimToken ? 'accepted' : 'resent';
   }
 

@@ -22,7 +22,7 @@ export interface Claim {
   readonly receivedAt: string;
   /**
    * A random value written by the request that created the claim. A request that finds its own
-   * token knows the put was its own (an answer lost on the way back and retried by the SDK).
+   * token knows the claim was its own (an answer lost on the way back and retried by the SDK).
    */
   readonly claimToken: string;
 }

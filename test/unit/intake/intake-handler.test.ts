@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -29,7 +29,7 @@ beforeEach(() => {
   sqsClient = new SQSClient({ region: 'us-east-1' });
   dynamodb = mockClient(dynamodbClient);
   sqs = mockClient(sqsClient);
-  dynamodb.on(PutItemCommand).resolves({});
+  dynamodb.on(UpdateItemCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
 });
 
@@ -59,19 +59,17 @@ async function deliver(event: APIGatewayProxyEventV2, handler = handlerWith()) {
 
 const awsRequests = () => dynamodb.calls().length + sqs.calls().length;
 
-const conditionFailed = (status: string) =>
-  new ConditionalCheckFailedException({
-    message: 'The conditional request failed',
-    $metadata: {},
-    Item: {
-      processId: { S: PROCESS_ID },
-      state: { S: 'PROCESS_STATE_FINISHED' },
-      status: { S: status },
-      detectedBy: { S: 'webhook' },
-      receivedAt: { S: '2025-06-15T11:00:00.000Z' },
-      claimToken: { S: 'token-of-an-earlier-request' },
-    },
-  });
+/** The claim's answer when an earlier request's claim was there: the item before the write. */
+const existingClaim = (status: string) => ({
+  Attributes: {
+    processId: { S: PROCESS_ID },
+    state: { S: 'PROCESS_STATE_FINISHED' },
+    status: { S: status },
+    detectedBy: { S: 'webhook' },
+    receivedAt: { S: '2025-06-15T11:00:00.000Z' },
+    claimToken: { S: 'token-of-an-earlier-request' },
+  },
+});
 
 describe('intake handler', () => {
   test('a new notification is answered 202 after exactly one claim and one enqueue', async () => {
@@ -83,7 +81,7 @@ describe('intake handler', () => {
     expect(response.json).toEqual({ status: 'accepted', processId: PROCESS_ID });
     expect(response.headers?.['content-type']).toBe('application/json');
     expect(awsRequests()).toBe(2);
-    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    expect(dynamodb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
   });
 
@@ -95,8 +93,8 @@ describe('intake handler', () => {
     await deliver(webhookEvent({ body: JSON.stringify(notificationBody()), timeEpoch }));
 
     // Assess
-    const item = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
-    expect(item?.receivedAt).toEqual({ S: new Date(timeEpoch).toISOString() });
+    const input = dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input?.ExpressionAttributeValues?.[':receivedAt']).toEqual({ S: new Date(timeEpoch).toISOString() });
     const message = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
     expect(message).toEqual(
       expect.objectContaining({ detectedBy: 'webhook', receivedAt: new Date(timeEpoch).toISOString(), processId: PROCESS_ID }),
@@ -105,7 +103,7 @@ describe('intake handler', () => {
 
   test('a notification already confirmed is answered 200 duplicate after one request', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed('confirmed'));
+    dynamodb.on(UpdateItemCommand).resolves(existingClaim('confirmed'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -118,7 +116,7 @@ describe('intake handler', () => {
 
   test('a claim not confirmed yet is sent again, as first received, and answered 200 duplicate after two requests', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed('claimed'));
+    dynamodb.on(UpdateItemCommand).resolves(existingClaim('claimed'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -134,7 +132,7 @@ describe('intake handler', () => {
 
   test('a claim not confirmed yet is never answered 2xx when its send fails', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed('claimed'));
+    dynamodb.on(UpdateItemCommand).resolves(existingClaim('claimed'));
     sqs.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
 
     // Act
@@ -242,7 +240,7 @@ describe('intake handler', () => {
 
   test('a claim store failure is answered 503 and nothing is enqueued', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(new Error('InternalServerError'));
+    dynamodb.on(UpdateItemCommand).rejects(new Error('InternalServerError'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -264,7 +262,7 @@ describe('intake handler', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json).toEqual({ error: 'unavailable' });
     expect(response.headers?.['retry-after']).toBe('1');
-    expect(dynamodb.calls().map((call) => call.args[0].constructor.name)).toEqual(['PutItemCommand']);
+    expect(dynamodb.calls().map((call) => call.args[0].constructor.name)).toEqual(['UpdateItemCommand']);
   });
 
   test('after a 503, the retry of the same delivery is accepted', async () => {
@@ -325,11 +323,11 @@ describe('intake handler', () => {
       () => deliver(jsonEvent(secretBody, withPassword), handlerWith(basicAuthenticator())),
       () => deliver(jsonEvent(`{"p":"${PASSWORD}"`, withPassword), handlerWith(basicAuthenticator())),
       () => {
-        dynamodb.on(PutItemCommand).rejects(leaky);
+        dynamodb.on(UpdateItemCommand).rejects(leaky);
         return deliver(jsonEvent(notificationBody(), withPassword), handlerWith(basicAuthenticator()));
       },
       () => {
-        dynamodb.on(PutItemCommand).resolves({});
+        dynamodb.on(UpdateItemCommand).resolves({});
         sqs.on(SendMessageCommand).rejects(leaky);
         return deliver(jsonEvent(notificationBody(), withPassword), handlerWith(basicAuthenticator()));
       },
@@ -428,7 +426,7 @@ describe('intake handler logs', () => {
 
   test('a dependency that fails for now is logged at WARN with dependencyFailure "transient"', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(
+    dynamodb.on(UpdateItemCommand).rejects(
       Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
     );
     const logger = new Logger({ serviceName: 'intake-test', logLevel: 'DEBUG' });

@@ -1,11 +1,5 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { ClaimRequest } from '../../../../lambdas/core/acceptance/ports.ts';
@@ -54,9 +48,6 @@ const storedClaim = (status: 'claimed' | 'confirmed', claimToken = 'token-of-an-
   claimToken,
 });
 
-const conditionFailed = (item?: Record<string, AttributeValue>) =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(item ? { Item: item } : {}) });
-
 const signal = new AbortController().signal;
 let dynamodb: AwsClientStub<DynamoDBClient>;
 let store: DynamoDbClaimStore;
@@ -67,39 +58,68 @@ beforeEach(() => {
   store = new DynamoDbClaimStore({ client, tableName: TABLE, retentionDays: 90 });
 });
 
+/** The one request of a claim, and what it asked for. */
+function onlyRequest(stub: AwsClientStub<DynamoDBClient> = dynamodb) {
+  expect(stub.calls()).toHaveLength(1);
+  const input = stub.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+  if (input === undefined) throw new Error('no UpdateItem sent');
+  return input;
+}
+
+/** The attributes an UpdateItem would write, name by name, read back from its expression. */
+function writtenAttributes(input: UpdateItemCommand['input']): Record<string, AttributeValue> {
+  const names = input.ExpressionAttributeNames ?? {};
+  const values = input.ExpressionAttributeValues ?? {};
+  const body = (input.UpdateExpression ?? '').replace(/^SET /, '');
+  const written: Record<string, AttributeValue> = {};
+  for (const assignment of body.split(/,\s*(?=#)/)) {
+    const match = /^(#\w+) = if_not_exists\((#\w+), (:\w+)\)$/.exec(assignment);
+    if (match === null) throw new Error(`not an if_not_exists assignment: ${assignment}`);
+    const [, target, checked, value] = match as unknown as [string, string, string, string];
+    expect(checked).toBe(target);
+    const name = names[target];
+    const attribute = values[value];
+    if (name === undefined || attribute === undefined) throw new Error(`unbound ${target} or ${value}`);
+    written[name] = attribute;
+  }
+  return written;
+}
+
 describe('DynamoDbClaimStore.claim', () => {
-  test('sends one conditional put of the whole claim, asking for the old item on conflict', async () => {
+  test('sends one UpdateItem that writes the whole claim where absent and asks for the item before it', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
     expect(attempt).toEqual({ outcome: 'created' });
-    expect(dynamodb.calls()).toHaveLength(1);
-    expect(dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual({
+    const input = onlyRequest();
+    expect(input).toEqual({
       TableName: TABLE,
-      Item: {
-        processId: { S: PROCESS_ID },
-        state: { S: STATE },
-        flow: { S: 'idlive' },
-        lastEvent: { S: 'EVENT_TYPE_FINISHED' },
-        detectedBy: { S: 'webhook' },
-        receivedAt: { S: RECEIVED_AT },
-        status: { S: 'claimed' },
-        claimToken: { S: TOKEN },
-        expiresAt: { N: String(RECEIVED_AT_SECONDS + 90 * 24 * 60 * 60) },
-      },
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': 'processId' },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      Key: key,
+      UpdateExpression: expect.stringMatching(/^SET /),
+      ExpressionAttributeNames: expect.any(Object),
+      ExpressionAttributeValues: expect.any(Object),
+      ReturnValues: 'ALL_OLD',
     });
+    expect(writtenAttributes(input)).toEqual({
+      flow: { S: 'idlive' },
+      lastEvent: { S: 'EVENT_TYPE_FINISHED' },
+      detectedBy: { S: 'webhook' },
+      receivedAt: { S: RECEIVED_AT },
+      status: { S: 'claimed' },
+      claimToken: { S: TOKEN },
+      expiresAt: { N: String(RECEIVED_AT_SECONDS + 90 * 24 * 60 * 60) },
+    });
+    // Every attribute name goes through a placeholder (status is a reserved word).
+    expect(input.UpdateExpression).not.toMatch(/(^|[\s(,])(?![#:])(flow|status|detectedBy|receivedAt|claimToken|expiresAt)\b/);
   });
 
-  test('leaves absent optional fields out of the item', async () => {
+  test('leaves absent optional fields out of the write', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
 
     // Act
     await store.claim(
@@ -108,82 +128,60 @@ describe('DynamoDbClaimStore.claim', () => {
     );
 
     // Assess
-    const item = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input.Item ?? {};
-    expect(Object.keys(item)).not.toContain('lastEvent');
-    expect(Object.keys(item)).not.toContain('lastEventDescription');
-    expect(item.detectedBy).toEqual({ S: 'fallback' });
+    const written = writtenAttributes(onlyRequest());
+    expect(Object.keys(written)).not.toContain('lastEvent');
+    expect(Object.keys(written)).not.toContain('lastEventDescription');
+    expect(JSON.stringify(onlyRequest())).not.toContain('lastEvent');
+    expect(written.detectedBy).toEqual({ S: 'fallback' });
   });
 
   test('the TTL follows the configured retention', async () => {
     // Prepare
     const client = new DynamoDBClient({ region: 'us-east-1' });
     const stub = mockClient(client);
-    stub.on(PutItemCommand).resolves({});
+    stub.on(UpdateItemCommand).resolves({});
     const shortLived = new DynamoDbClaimStore({ client, tableName: TABLE, retentionDays: 1 });
 
     // Act
     await shortLived.claim(claimRequest(), signal);
 
     // Assess
-    expect(stub).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: expect.objectContaining({ expiresAt: { N: String(RECEIVED_AT_SECONDS + 86_400) } }),
-    });
+    expect(writtenAttributes(onlyRequest(stub)).expiresAt).toEqual({ N: String(RECEIVED_AT_SECONDS + 86_400) });
   });
 
-  test('a conflict that carries the old item answers "exists" without reading again', async () => {
+  test('no item before the write: the claim was created by this request', async () => {
+    // Prepare: DynamoDB leaves Attributes out when there was no item; an empty map means the same.
+    dynamodb.on(UpdateItemCommand).resolvesOnce({}).resolvesOnce({ Attributes: {} });
+
+    // Act
+    const attempts = [await store.claim(claimRequest(), signal), await store.claim(claimRequest(), signal)];
+
+    // Assess
+    expect(attempts).toEqual([{ outcome: 'created' }, { outcome: 'created' }]);
+  });
+
+  test.each(['claimed', 'confirmed'] as const)('an item before the write (%s) answers "exists" with it, in one request', async (status) => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem('confirmed')));
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: storedItem(status) });
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
-    expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim('confirmed') });
-    expect(dynamodb.calls()).toHaveLength(1);
+    expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim(status) });
+    onlyRequest();
   });
 
-  test('a conflict without the old item (emulators) reads it with a consistent GetItem', async () => {
+  test('our own claim before the write (an SDK retry of an applied write) comes back with our token', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed());
-    dynamodb.on(GetItemCommand).resolves({ Item: storedItem('claimed', TOKEN) });
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: storedItem('claimed', TOKEN) });
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
     expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim('claimed', TOKEN) });
-    expect(dynamodb).toHaveReceivedCommandTimes(GetItemCommand, 1);
-    expect(dynamodb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
-      TableName: TABLE,
-      Key: key,
-      ConsistentRead: true,
-    });
-  });
-
-  test('a claim that expired between the put and the read is claimed afresh', async () => {
-    // Prepare: the first put conflicts, the claim then expires (TTL), the second put succeeds.
-    dynamodb.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
-    dynamodb.on(GetItemCommand).resolves({});
-
-    // Act
-    const attempt = await store.claim(claimRequest(), signal);
-
-    // Assess
-    expect(attempt).toEqual({ outcome: 'created' });
-    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
-  });
-
-  test('a claim that keeps vanishing is an error, not a success', async () => {
-    // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed());
-    dynamodb.on(GetItemCommand).resolves({});
-
-    // Act
-    const result = store.claim(claimRequest(), signal);
-
-    // Assess
-    await expect(result).rejects.toThrow();
-    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
+    onlyRequest();
   });
 
   test.each([
@@ -192,7 +190,7 @@ describe('DynamoDbClaimStore.claim', () => {
     ['processed', 'confirmed'],
   ] as const)('a stored status %s reads as %s', async (stored, expected) => {
     // Prepare
-    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem(stored)));
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: storedItem(stored) });
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
@@ -201,28 +199,28 @@ describe('DynamoDbClaimStore.claim', () => {
     expect(attempt.outcome === 'exists' && attempt.existing.status).toBe(expected);
   });
 
-  test('other DynamoDB errors are passed on', async () => {
+  test('other DynamoDB errors are passed on, after the one request', async () => {
     // Prepare
     const throttled = new Error('ProvisionedThroughputExceededException');
-    dynamodb.on(PutItemCommand).rejects(throttled);
+    dynamodb.on(UpdateItemCommand).rejects(throttled);
 
     // Act
     const result = store.claim(claimRequest(), signal);
 
     // Assess
     await expect(result).rejects.toBe(throttled);
+    onlyRequest();
   });
 
   test('hands the abort signal to the SDK', async () => {
     // Prepare
-    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
     const controller = new AbortController();
 
     // Act
     await store.claim(claimRequest(), controller.signal);
 
     // Assess
-    expect((dynamodb.commandCalls(PutItemCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
+    expect((dynamodb.commandCalls(UpdateItemCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
   });
 });
-

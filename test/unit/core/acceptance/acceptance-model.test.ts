@@ -1,11 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { NotificationAcceptor } from '../../../../lambdas/core/acceptance/accept-notification.ts';
@@ -20,7 +14,7 @@ import { SqsIntakeQueue } from '../../../../lambdas/adapters/sqs/sqs-intake-queu
  * fast-check's scheduler decides the order in which every dependency call completes, when each
  * copy of the delivery is sent, when the sender retries, and when the queue's consumer confirms.
  *
- * Each dependency call (claim put, claim read, send) may:
+ * Each dependency call (the claim's update, the send) may:
  * - succeed;
  * - fail before applying (a refused connection, a 500);
  * - apply and lose its answer (the caller sees a reset), with or without the SDK retrying once;
@@ -95,45 +89,41 @@ async function underFault<T>(scheduler: fc.Scheduler, fault: Fault, label: strin
   }
 }
 
-/** DynamoDB as the claim store uses it: conditional PutItem and consistent GetItem, in memory. */
+/**
+ * DynamoDB as the claim store uses it, in memory: UpdateItem with SET assignments of `:value` or
+ * `if_not_exists(path, :value)`, answering the item as it was before when asked for ALL_OLD (no
+ * Attributes when there was none). Anything else is refused, so the store cannot lean on a
+ * command or an expression this fake does not model.
+ */
 class InMemoryDynamoDb {
   readonly items = new Map<string, Record<string, AttributeValue>>();
   readonly #scheduler: fc.Scheduler;
   readonly #faults: FaultPlan;
-  readonly #returnsOldItem: boolean;
 
-  constructor(scheduler: fc.Scheduler, faults: FaultPlan, returnsOldItem: boolean) {
+  constructor(scheduler: fc.Scheduler, faults: FaultPlan) {
     this.#scheduler = scheduler;
     this.#faults = faults;
-    this.#returnsOldItem = returnsOldItem;
   }
 
   async send(command: unknown): Promise<unknown> {
-    if (command instanceof PutItemCommand) {
-      const item = command.input.Item ?? {};
-      return underFault(this.#scheduler, this.#faults.next(), 'PutItem', () => {
-        const key = keyOf(item);
-        const existing = this.items.get(key);
-        if (existing !== undefined) {
-          throw new ConditionalCheckFailedException({
-            message: 'The conditional request failed',
-            $metadata: {},
-            // DynamoDB returns the old item; dynalite does not: both are explored.
-            ...(this.#returnsOldItem ? { Item: { ...existing } } : {}),
-          });
-        }
-        this.items.set(key, { ...item });
-        return {};
-      });
-    }
-    if (command instanceof GetItemCommand) {
-      const key = keyOf(command.input.Key ?? {});
-      return underFault(this.#scheduler, this.#faults.next(), 'GetItem', () => {
-        const item = this.items.get(key);
-        return item === undefined ? {} : { Item: { ...item } };
-      });
-    }
-    throw new Error(`unexpected DynamoDB command ${String(command)}`);
+    if (!(command instanceof UpdateItemCommand)) throw new Error(`unexpected DynamoDB command ${String(command)}`);
+    const { Key: keyAttributes = {}, ReturnValues: returnValues, ConditionExpression: condition } = command.input;
+    if (condition !== undefined) throw new Error('conditional updates are not modelled');
+    const assignments = parseSet(command.input);
+    return underFault(this.#scheduler, this.#faults.next(), 'UpdateItem', () => {
+      const key = keyOf(keyAttributes);
+      const before = this.items.get(key);
+      const after: Record<string, AttributeValue> = { ...before, ...keyAttributes };
+      // Every right-hand side reads the item as it was before the update, as DynamoDB does.
+      for (const { name, value, ifNotExists } of assignments) {
+        const current = before?.[ifNotExists ?? ''];
+        after[name] = ifNotExists !== undefined && current !== undefined ? current : value;
+      }
+      this.items.set(key, after);
+      if (returnValues === 'ALL_OLD') return before === undefined ? {} : { Attributes: { ...before } };
+      if (returnValues === undefined || returnValues === 'NONE') return {};
+      throw new Error(`ReturnValues ${returnValues} is not modelled`);
+    });
   }
 
   /** What the intake queue's consumer does once it read the message. */
@@ -166,6 +156,34 @@ class InMemoryFifoQueue {
 
 const keyOf = (item: Record<string, AttributeValue>) => `${item.processId?.S}:${item.state?.S}`;
 
+/** `SET a = :v, b = if_not_exists(b, :w)`, with `#name` placeholders resolved. */
+function parseSet(input: UpdateItemCommand['input']) {
+  const expression = input.UpdateExpression ?? '';
+  const names = input.ExpressionAttributeNames ?? {};
+  const values = input.ExpressionAttributeValues ?? {};
+  const nameOf = (token: string) => {
+    const name = token.startsWith('#') ? names[token] : token;
+    if (name === undefined) throw new Error(`unbound name ${token}`);
+    return name;
+  };
+  const valueOf = (token: string) => {
+    const value = values[token];
+    if (value === undefined) throw new Error(`unbound value ${token}`);
+    return value;
+  };
+  if (!expression.startsWith('SET ')) throw new Error(`not modelled: ${expression}`);
+  return expression
+    .slice('SET '.length)
+    .split(/,\s*(?=[#\w]+\s*=)/)
+    .map((assignment) => {
+      const plain = /^([#\w]+)\s*=\s*(:\w+)$/.exec(assignment.trim());
+      if (plain !== null) return { name: nameOf(plain[1] ?? ''), value: valueOf(plain[2] ?? ''), ifNotExists: undefined };
+      const guarded = /^([#\w]+)\s*=\s*if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)$/.exec(assignment.trim());
+      if (guarded === null) throw new Error(`not modelled: ${assignment}`);
+      return { name: nameOf(guarded[1] ?? ''), value: valueOf(guarded[3] ?? ''), ifNotExists: nameOf(guarded[2] ?? '') };
+    });
+}
+
 const notification: Notification = {
   processId: '0b6f3f52-8a9c-4c1e-9d53-2f1f6c7a9e01',
   state: 'PROCESS_STATE_FINISHED',
@@ -185,11 +203,10 @@ describe('acceptance under faults and arbitrary interleavings', () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 0, max: 3 }),
-        fc.boolean(),
-        async (scheduler, dynamodbFaults, sqsFaults, copies, attemptsPerCopy, consumerPolls, returnsOldItem) => {
+        async (scheduler, dynamodbFaults, sqsFaults, copies, attemptsPerCopy, consumerPolls) => {
           const dynamodbPlan = new FaultPlan(dynamodbFaults);
           const sqsPlan = new FaultPlan(sqsFaults);
-          const dynamodb = new InMemoryDynamoDb(scheduler, dynamodbPlan, returnsOldItem);
+          const dynamodb = new InMemoryDynamoDb(scheduler, dynamodbPlan);
           const queue = new InMemoryFifoQueue(scheduler, sqsPlan);
           const acceptor = new NotificationAcceptor({
             claims: new DynamoDbClaimStore({
