@@ -1,0 +1,31 @@
+// Mutation testing of the modules whose every branch decides whether a notification is durably
+// taken (or how long a failing dependency is left alone). Run with `npm run mutation`; it takes
+// minutes, so it is not part of `npm test`.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.mutation.config.mjs',
+    enableFindRelatedTests: true,
+  },
+  // The tests run as native ES modules, as in `npm run test:unit`.
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  mutate: [
+    'lambdas/core/acceptance/accept-notification.ts',
+    'lambdas/core/notification.ts',
+    'lambdas/core/deadline.ts',
+    'lambdas/adapters/dynamodb/dynamodb-claim-store.ts',
+    'lambdas/core/backoff.ts',
+    'lambdas/core/unico/request-budget.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // The sandbox copies the project; the synthesized stacks and local state are not needed. Nor is
+  // tsconfig.json (SWC strips the types without it): left in, Stryker rewrites it through the
+  // JavaScript API of TypeScript, which TypeScript 7 (the native compiler) no longer has.
+  ignorePatterns: ['cdk.out', '.local', 'reports', 'coverage', '/tsconfig.json'],
+  tempDirName: '.stryker-tmp',
+};
