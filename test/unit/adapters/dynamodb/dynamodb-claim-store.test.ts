@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import { DynamoDBClient, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { ClaimRequest } from '../../../../lambdas/core/acceptance/ports.ts';
@@ -199,6 +199,33 @@ describe('DynamoDbClaimStore.claim', () => {
     expect(attempt.outcome === 'exists' && attempt.existing.status).toBe(expected);
   });
 
+  test('an existing claim first detected by the webhook reads as detected by the webhook', async () => {
+    // Prepare
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: { ...storedItem('claimed'), detectedBy: { S: 'webhook' } } });
+
+    // Act
+    const attempt = await store.claim(claimRequest({ detectedBy: 'fallback' }), signal);
+
+    // Assess
+    expect(attempt).toEqual({ outcome: 'exists', existing: { ...storedClaim('claimed'), detectedBy: 'webhook' } });
+  });
+
+  test('an item the confirmation created again after a TTL expiry (no intake attributes) reads as confirmed', async () => {
+    // Prepare: what confirm() writes when the claim had expired: the key, status, times and TTL only.
+    dynamodb.on(UpdateItemCommand).resolves({
+      Attributes: { ...key, status: { S: 'confirmed' }, confirmedAt: { S: '2025-06-15T11:00:05.000Z' }, expiresAt: { N: '1757934005' } },
+    });
+
+    // Act
+    const attempt = await store.claim(claimRequest(), signal);
+
+    // Assess
+    expect(attempt).toEqual({
+      outcome: 'exists',
+      existing: { processId: PROCESS_ID, state: STATE, status: 'confirmed', detectedBy: 'webhook', receivedAt: '', claimToken: '' },
+    });
+  });
+
   test('other DynamoDB errors are passed on, after the one request', async () => {
     // Prepare
     const throttled = new Error('ProvisionedThroughputExceededException');
@@ -222,5 +249,112 @@ describe('DynamoDbClaimStore.claim', () => {
 
     // Assess
     expect((dynamodb.commandCalls(UpdateItemCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
+  });
+});
+
+describe('DynamoDbClaimStore.read', () => {
+  test('reads the claim of a key consistently, with the abort signal', async () => {
+    // Prepare
+    dynamodb.on(GetItemCommand).resolves({ Item: storedItem('claimed') });
+    const controller = new AbortController();
+
+    // Act
+    const claim = await store.read({ processId: PROCESS_ID, state: STATE }, controller.signal);
+
+    // Assess
+    expect(claim).toEqual(storedClaim('claimed'));
+    expect(dynamodb.calls()).toHaveLength(1);
+    const call = dynamodb.commandCalls(GetItemCommand)[0];
+    expect(call?.args[0].input).toEqual({ TableName: TABLE, Key: key, ConsistentRead: true });
+    expect((call?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
+  });
+
+  test('no item (the claim expired): undefined', async () => {
+    // Prepare
+    dynamodb.on(GetItemCommand).resolves({});
+
+    // Act
+    const claim = await store.read({ processId: PROCESS_ID, state: STATE });
+
+    // Assess
+    expect(claim).toBeUndefined();
+  });
+});
+
+describe('DynamoDbClaimStore.confirm', () => {
+  const CONFIRMED_AT = '2025-06-15T12:00:07.900Z';
+  const CONFIRMED_AT_SECONDS = Date.parse('2025-06-15T12:00:07Z') / 1000;
+
+  /** The one UpdateItem of a confirmation, and its assignments as "target = value" strings. */
+  function onlyConfirmation() {
+    const input = onlyRequest();
+    const assignments = (input.UpdateExpression ?? '').replace(/^SET /, '').split(/, (?=[#\w]+ = )/);
+    return { input, assignments };
+  }
+
+  test('sets the status confirmed and the time, and a TTL only where the item has none', async () => {
+    // Prepare
+    dynamodb.on(UpdateItemCommand).resolves({});
+    const controller = new AbortController();
+
+    // Act
+    await store.confirm({ processId: PROCESS_ID, state: STATE }, { confirmedAt: CONFIRMED_AT }, controller.signal);
+
+    // Assess
+    const { input, assignments } = onlyConfirmation();
+    expect(input).toEqual({
+      TableName: TABLE,
+      Key: key,
+      UpdateExpression: expect.stringMatching(/^SET /),
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': 'expiresAt' },
+      ExpressionAttributeValues: {
+        ':confirmed': { S: 'confirmed' },
+        ':confirmedAt': { S: CONFIRMED_AT },
+        ':expiresAt': { N: String(CONFIRMED_AT_SECONDS + 90 * 24 * 60 * 60) },
+      },
+    });
+    expect(assignments.sort()).toEqual(['#status = :confirmed', '#ttl = if_not_exists(#ttl, :expiresAt)', 'confirmedAt = :confirmedAt']);
+    expect((dynamodb.commandCalls(UpdateItemCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
+  });
+
+  test('writes the result code, the fetch time and the error status when given', async () => {
+    // Prepare
+    dynamodb.on(UpdateItemCommand).resolves({});
+
+    // Act
+    await store.confirm(
+      { processId: PROCESS_ID, state: STATE },
+      { confirmedAt: CONFIRMED_AT, resultCode: 'PROCESS_RESULT_OK', outcomeFetchedAt: '2025-06-15T12:00:06.000Z', outcomeErrorStatus: 410 },
+    );
+
+    // Assess
+    const { input, assignments } = onlyConfirmation();
+    expect(assignments).toEqual(
+      expect.arrayContaining([
+        'resultCode = :resultCode',
+        'outcomeFetchedAt = :outcomeFetchedAt',
+        'outcomeErrorStatus = :outcomeErrorStatus',
+      ]),
+    );
+    expect(assignments).toHaveLength(6);
+    expect(input.ExpressionAttributeValues).toMatchObject({
+      ':resultCode': { S: 'PROCESS_RESULT_OK' },
+      ':outcomeFetchedAt': { S: '2025-06-15T12:00:06.000Z' },
+      ':outcomeErrorStatus': { N: '410' },
+    });
+  });
+
+  test('leaves absent optional fields out', async () => {
+    // Prepare
+    dynamodb.on(UpdateItemCommand).resolves({});
+
+    // Act
+    await store.confirm({ processId: PROCESS_ID, state: STATE }, { confirmedAt: CONFIRMED_AT, resultCode: 'status:3' });
+
+    // Assess
+    const { input, assignments } = onlyConfirmation();
+    expect(assignments).toHaveLength(4);
+    expect(assignments).toContain('resultCode = :resultCode');
+    expect(Object.keys(input.ExpressionAttributeValues ?? {}).sort()).toEqual([':confirmed', ':confirmedAt', ':expiresAt', ':resultCode']);
   });
 });
