@@ -58,4 +58,27 @@ describe('Backoff', () => {
     // Act + Assess
     expect(() => new Backoff(settings)).toThrow(/initialMs/);
   });
+
+  test('a cap equal to the first pause is a constant pause', () => {
+    // Prepare
+    const backoff = new Backoff({ initialMs: 1000, maxMs: 1000 });
+
+    // Act
+    const pauses = Array.from({ length: 3 }, () => backoff.failed(0));
+
+    // Assess
+    expect(pauses).toEqual([1000, 1000, 1000]);
+  });
+
+  test.each([
+    { initialMs: 0, maxMs: 1000 },
+    { initialMs: -1, maxMs: 1000 },
+    { initialMs: 2000, maxMs: 1000 },
+  ])('refuses settings %j', (settings) => {
+    // Act
+    const create = () => new Backoff(settings);
+
+    // Assess
+    expect(create).toThrow('back-off needs 0 < initialMs <= maxMs');
+  });
 });

@@ -1,5 +1,5 @@
-import { describe, expect, test } from '@jest/globals';
-import { Deadline, type Clock } from '../../../lambdas/core/deadline.ts';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
+import { Deadline, resultWithin, type Clock } from '../../../lambdas/core/deadline.ts';
 import { DeadlineExceededError } from '../../../lambdas/core/errors.ts';
 
 function settableClock(start: number): { clock: Clock; advance: (ms: number) => void } {
@@ -131,5 +131,48 @@ describe('Deadline.shortenedBy', () => {
     expect(shorter.expiresAt).toBe(1_000_300);
     expect(shorter.remainingMs()).toBe(200);
     expect(deadline.remainingMs()).toBe(400);
+  });
+});
+
+describe('resultWithin', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('gives the work\'s result when it settles in time, and leaves no timer behind', async () => {
+    // Prepare: a pending timer would keep the process (or a Lambda invocation's loop) busy.
+    jest.useFakeTimers();
+
+    // Act
+    const result = await resultWithin(Promise.resolve('done'), 60_000, 'late');
+
+    // Assess
+    expect(result).toBe('done');
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test('gives the fallback once the time is up, while the work goes on', async () => {
+    // Prepare
+    jest.useFakeTimers();
+    const result = resultWithin(never(), 1000, 'late');
+
+    // Act
+    await jest.advanceTimersByTimeAsync(1000);
+
+    // Assess
+    await expect(result).resolves.toBe('late');
+  });
+
+  test('passes on the work\'s own failure, and leaves no timer behind', async () => {
+    // Prepare
+    jest.useFakeTimers();
+    const failure = new Error('boom');
+
+    // Act
+    const result = resultWithin(Promise.reject(failure), 60_000, 'late');
+
+    // Assess
+    await expect(result).rejects.toBe(failure);
+    expect(jest.getTimerCount()).toBe(0);
   });
 });

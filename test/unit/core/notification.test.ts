@@ -85,7 +85,7 @@ describe('parseNotification', () => {
     expect(notification.state).toBe('PROCESS_STATE_SOMETHING_NEW_2');
   });
 
-  test.each([['FINISHED'], ['process_state_finished'], ['PROCESS_STATE_'], ['PROCESS_STATE_a'], ['PROCESS_STATE_X-Y']])(
+  test.each([['FINISHED'], ['process_state_finished'], ['PROCESS_STATE_'], ['PROCESS_STATE_a'], ['PROCESS_STATE_X-Y'], ['XPROCESS_STATE_FINISHED']])(
     'refuses state %j',
     (state) => {
       // Act
@@ -153,7 +153,7 @@ describe('parseNotification', () => {
     expect(issues.map((issue) => issue.path)).toEqual(['flow']);
   });
 
-  test.each([['FINISHED'], ['EVENT_TYPE_'], ['event_type_finished'], [7]])('refuses lastEvent %j', (lastEvent) => {
+  test.each([['FINISHED'], ['EVENT_TYPE_'], ['event_type_finished'], [7], ['XEVENT_TYPE_FINISHED'], ['EVENT_TYPE_FINISHED-2']])('refuses lastEvent %j', (lastEvent) => {
     // Act
     const issues = issuesFor(notificationBody({ lastEvent }));
 
@@ -198,6 +198,24 @@ describe('parseNotification', () => {
     expect(issues.map((issue) => issue.path).sort()).toEqual(['flow', 'lastEvent', 'processId', 'state']);
     for (const issue of issues) expect(issue.message).toEqual(expect.any(String));
     for (const issue of issues) expect(issue.message.length).toBeGreaterThan(0);
+  });
+
+  // The messages reach the sender in the 400 answer: each says what the field allows.
+  test.each([
+    ['processId', 12, 'must be a UUID'],
+    ['processId', 'not-a-uuid', 'must be a UUID'],
+    ['state', `PROCESS_STATE_${'X'.repeat(78)}`, 'must be at most 91 characters'],
+    ['state', 'FINISHED', 'must match PROCESS_STATE_[A-Z0-9_]+'],
+    ['flow', 'id live', 'must be 1 to 64 of A-Z a-z 0-9 _ . -'],
+    ['lastEvent', `EVENT_TYPE_${'X'.repeat(118)}`, 'must be at most 128 characters'],
+    ['lastEvent', 'FINISHED', 'must match EVENT_TYPE_[A-Z0-9_]+'],
+    ['lastEventDescription', 'd'.repeat(1025), 'must be at most 1024 characters'],
+  ])('refusing %s %j says %j', (field, value, message) => {
+    // Act
+    const issues = issuesFor(notificationBody({ [field]: value }));
+
+    // Assess
+    expect(issues).toEqual([{ path: field, message }]);
   });
 
   test('accepts a body of exactly 16384 bytes', () => {
