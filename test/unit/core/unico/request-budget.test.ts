@@ -1,6 +1,7 @@
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
 import {
+  abortableSleep,
   InMemoryRateWindowStore,
   nextAttemptAt,
   usableAt,
@@ -8,6 +9,7 @@ import {
   type BudgetTime,
   type RateWindowAttempt,
   type RateWindowStore,
+  UNLIMITED_BUDGET,
 } from '../../../../lambdas/core/unico/request-budget.ts';
 import { FakeTimeline } from '../../../support/unit/fake-timeline.ts';
 
@@ -79,6 +81,25 @@ describe('the budget arithmetic', () => {
     expect(() => new WindowedRequestBudget(store, { maxPerSecond: 0 })).toThrow(RangeError);
     expect(() => new WindowedRequestBudget(store, { maxPerSecond: 2.5 })).toThrow(RangeError);
     expect(() => new WindowedRequestBudget(store, { maxPerSecond: 5, guardMs: 900 })).toThrow(RangeError);
+  });
+
+  test.each([
+    [{ guardMs: 501 }],
+    [{ guardMs: -1 }],
+    [{ jitterMs: 501 }],
+    [{ jitterMs: -1 }],
+  ])('guard or jitter %j, out of 0 to 500, is refused', (settings) => {
+    const store = new InMemoryRateWindowStore();
+    expect(() => new WindowedRequestBudget(store, { maxPerSecond: 5, ...settings })).toThrow(
+      new RangeError('guardMs and jitterMs must be from 0 to 500'),
+    );
+  });
+
+  test('guard and jitter from 0 to 500, bounds included, are accepted', () => {
+    const store = new InMemoryRateWindowStore();
+    for (const settings of [{ guardMs: 0, jitterMs: 0 }, { guardMs: 500, jitterMs: 500 }]) {
+      expect(new WindowedRequestBudget(store, { maxPerSecond: 5, ...settings }).maxPerSecond).toBe(5);
+    }
   });
 });
 
@@ -221,5 +242,62 @@ describe('WindowedRequestBudget', () => {
     await expect(timeline.run(budget.acquire(controller.signal))).rejects.toThrow('deadline');
     expect(store.state).toEqual({ windowSecond: START / 1000, grants: 1, pausedUntil: 0 });
     expect(timeline.now()).toBe(START + 400);
+  });
+});
+
+describe('UNLIMITED_BUDGET', () => {
+  test('grants at once, and refuses once the signal aborted', async () => {
+    const controller = new AbortController();
+    await expect(UNLIMITED_BUDGET.acquire()).resolves.toBeUndefined();
+    await expect(UNLIMITED_BUDGET.acquire(controller.signal)).resolves.toBeUndefined();
+    controller.abort(new Error('deadline'));
+    await expect(UNLIMITED_BUDGET.acquire(controller.signal)).rejects.toThrow('deadline');
+  });
+});
+
+describe('abortableSleep', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('resolves once the time has passed, not before', async () => {
+    jest.useFakeTimers();
+    let done = false;
+    const sleep = abortableSleep(1000, new AbortController().signal).then(() => (done = true));
+
+    await jest.advanceTimersByTimeAsync(999);
+    expect(done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await sleep;
+    expect(done).toBe(true);
+  });
+
+  test('without a signal, still sleeps', async () => {
+    jest.useFakeTimers();
+    const sleep = abortableSleep(500);
+    await jest.advanceTimersByTimeAsync(500);
+    await expect(sleep).resolves.toBeUndefined();
+  });
+
+  test('an abort during the sleep rejects with the signal\'s reason at once and leaves no timer', async () => {
+    jest.useFakeTimers();
+    const controller = new AbortController();
+    const reason = new Error('deadline');
+    const sleep = abortableSleep(60_000, controller.signal);
+
+    controller.abort(reason);
+
+    await expect(sleep).rejects.toBe(reason);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test('a signal aborted before the sleep rejects with its reason without waiting', async () => {
+    jest.useFakeTimers();
+    const controller = new AbortController();
+    const reason = new Error('deadline');
+    controller.abort(reason);
+
+    await expect(abortableSleep(60_000, controller.signal)).rejects.toBe(reason);
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
