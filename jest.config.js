@@ -11,6 +11,9 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+  // A mutation run (npm run mutation) keeps a copy of the project there while it runs; Jest would
+  // otherwise see a second package.json of the same name and warn on every run.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
 };
 
 export default {
