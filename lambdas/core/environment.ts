@@ -19,8 +19,16 @@ export function readSettings<S extends SettingSchemas>(
   const problems: string[] = [];
   for (const [name, schema] of Object.entries(schemas) as Array<[keyof S & string, v.GenericSchema]>) {
     const parsed = v.safeParse(schema, source[name]);
-    if (parsed.success) values[name] = parsed.output as SettingValues<S>[typeof name];
-    else problems.push(...parsed.issues.map((issue) => `${[name, ...(issue.path ?? []).map((item) => String(item.key))].join('.')}: ${issue.message}`));
+    if (parsed.success) {
+      values[name] = parsed.output as SettingValues<S>[typeof name];
+    } else {
+      problems.push(
+        ...parsed.issues.map((issue) => {
+          const inside = v.getDotPath(issue);
+          return `${inside ? `${name}.${inside}` : name}: ${issue.message}`;
+        }),
+      );
+    }
   }
   problems.push(...rules(values));
   if (problems.length > 0) throw new ConfigurationError('invalid configuration', problems);

@@ -66,7 +66,7 @@ export function parseNotification(body: Buffer): Notification {
   if (!parsed.success) {
     throw new InvalidPayloadError(
       parsed.issues.map((issue) => ({
-        path: (issue.path ?? []).map((item) => String(item.key)).join('.'),
+        path: v.getDotPath(issue) ?? '',
         message: issue.message,
       })),
     );

@@ -27,7 +27,7 @@ export function parseIntakeMessage(body: string): IntakeMessage {
   }
   const parsed = v.safeParse(intakeMessageSchema, json);
   if (!parsed.success) {
-    const paths = parsed.issues.map((issue) => (issue.path ?? []).map((item) => String(item.key)).join('.'));
+    const paths = parsed.issues.map((issue) => v.getDotPath(issue) ?? '');
     throw new MalformedIntakeMessageError(`the body is not an intake message (${paths.join(', ')})`);
   }
   const { lastEvent, lastEventDescription, ...required } = parsed.output;
