@@ -55,8 +55,9 @@ export function createHttpSender(clock: Clock = monotonicClock): HttpSender {
       const url = URL.parse(request.url);
       const secure = url?.protocol === 'https:';
       try {
+        // The URL as parsed above (text it could not parse is left to node:http to refuse).
         const outgoing = (secure ? httpsRequest : httpRequest)(
-          request.url,
+          url ?? request.url,
           {
             method: request.method,
             headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
