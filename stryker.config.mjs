@@ -1,5 +1,5 @@
 // Mutation testing of the modules whose every branch decides whether a notification is durably
-// taken (or how long a failing dependency is left alone). Run with `npm run mutation`; it takes
+// taken, how long a failing dependency is left alone, and what a call to Unico's answer means. Run with `npm run mutation`; it takes
 // minutes, so it is not part of `npm test`.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -18,6 +18,11 @@ export default {
     'lambdas/adapters/dynamodb/dynamodb-claim-store.ts',
     'lambdas/core/backoff.ts',
     'lambdas/core/unico/request-budget.ts',
+    'lambdas/adapters/unico/unico-api-client.ts',
+    'lambdas/adapters/unico/unico-http.ts',
+    'lambdas/adapters/unico/unico-token-source.ts',
+    'lambdas/core/processing/process-notification.ts',
+    'lambdas/processor/retry-delay.ts',
   ],
   coverageAnalysis: 'perTest',
   concurrency: 2,
