@@ -1,3 +1,4 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { DeadlineExceededError, DependencyUnavailableError } from '../../core/errors.ts';
 
 /**
@@ -6,49 +7,28 @@ import { DeadlineExceededError, DependencyUnavailableError } from '../../core/er
  * queue, refused contents). Both answer 503, since a sender's retry costs nothing and a fixed
  * deployment heals it; the kind decides how loudly it is logged.
  *
- * Read from the error's shape (the AWS SDK's `$fault`, `$retryable`, `$metadata`, `name`), so that
- * any SDK client's errors classify without importing their classes. An error may also say its
- * kind itself with a `failureKind` property.
+ * Throttling, timeouts, resets and 5xx are told by the AWS SDK's own retry classification, so
+ * the list of names stays the SDK's. An error may also say its kind itself with a `failureKind`
+ * property.
  */
 export type FailureKind = 'transient' | 'permanent';
 
-/** Client-side (4xx) errors that still heal by themselves. */
-const TRANSIENT_CLIENT_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'KmsThrottled',
-  'KMS.ThrottlingException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'ExpiredTokenException',
-  'TransactionConflictException',
-  'TransactionInProgressException',
-]);
+/**
+ * 4xx names that heal by themselves but that the SDK's classification does not retry: SQS passes
+ * on KMS's throttling, session credentials expire, DynamoDB transactions collide.
+ */
+const ALSO_TRANSIENT = new Set(['KmsThrottled', 'KMS.ThrottlingException', 'ExpiredTokenException', 'TransactionConflictException']);
 
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof DependencyUnavailableError) return failureKind(error.cause);
   if (error instanceof DeadlineExceededError) return 'transient';
   if (typeof error !== 'object' || error === null) return 'transient';
-  const shape = error as {
-    readonly name?: unknown;
-    readonly failureKind?: unknown;
-    readonly $fault?: unknown;
-    readonly $retryable?: unknown;
-    readonly $metadata?: { readonly httpStatusCode?: unknown };
-  };
+  const shape = error as Parameters<typeof isTransientError>[0] & { readonly failureKind?: unknown; readonly $fault?: unknown };
   if (shape.failureKind === 'permanent' || shape.failureKind === 'transient') return shape.failureKind;
-  if (typeof shape.name === 'string' && TRANSIENT_CLIENT_ERRORS.has(shape.name)) return 'transient';
-  if (shape.$retryable !== undefined && shape.$retryable !== null) return 'transient';
-  const status = shape.$metadata?.httpStatusCode;
-  if (typeof status === 'number' && (status === 429 || status >= 500)) return 'transient';
-  if (shape.$fault === 'server') return 'transient';
+  // isClockSkewError is left out: it counts AccessDeniedException, and the SDK already corrects skew.
+  if (isThrottlingError(shape) || isTransientError(shape) || isServerError(shape) || ALSO_TRANSIENT.has(shape.name)) {
+    return 'transient';
+  }
   if (shape.$fault === 'client') return 'permanent';
   // No answer from the service at all: a reset, a refused connection, an abort, a DNS hiccup.
   return 'transient';
