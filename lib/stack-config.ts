@@ -5,6 +5,7 @@
  * same rules as the construct's props and the Lambda's environment (lambdas/contracts/webhook-auth.ts).
  */
 import * as v from 'valibot';
+import { editDistance } from '../lambdas/contracts/edit-distance.ts';
 import { booleanSetting, httpUrlSetting, integerSetting, listSetting } from '../lambdas/contracts/settings.ts';
 import {
   DEFAULT_API_KEY_HEADER,
@@ -195,24 +196,6 @@ function keyMeant(given: string): ContextKey | undefined {
     if ((close || extends_) && (best === undefined || distance < best.distance)) best = { key, distance };
   }
   return best?.key;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const previous2: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let distance = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, (previous2[j - 2] ?? 0) + 1);
-      current.push(distance);
-    }
-    previous2.splice(0, previous2.length, ...previous);
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 /**
