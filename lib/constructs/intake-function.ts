@@ -48,10 +48,12 @@ export class IntakeFunction extends ProjectFunctionConstruct {
       },
     });
 
-    // Exactly the item operation the claim uses: one update that writes a claim where there is
-    // none, leaves every value of an existing one as it is (if_not_exists) and returns it. No put
-    // (which could replace a claim), no delete, no reads, scans or queries.
-    props.claimsTable.grant(this.function, 'dynamodb:UpdateItem');
+    // Exactly the item operation the claim uses: a put conditional on no claim for the key, whose
+    // failed condition returns the existing claim. No update, delete, scan or query. No GetItem
+    // either: the claim store reads only when a failed condition comes back without the old item,
+    // which DynamoDB never does (the local emulator does, and has no IAM); were it ever to happen,
+    // the refusal is a permanent, alarmed 503 rather than a silent extra permission.
+    props.claimsTable.grant(this.function, 'dynamodb:PutItem');
     props.intakeQueue.grantSendMessages(this.function);
     props.authSecret?.grantRead(this.function);
 

@@ -167,8 +167,8 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('IntakeLogGroup'), 'Arn'] },
           }),
           Match.objectLike({
-            // One item operation, the claim's update: the intake never puts, deletes, reads, scans or queries.
-            Action: 'dynamodb:UpdateItem',
+            // One item operation, the claim's conditional put: the intake never updates, deletes, reads, scans or queries.
+            Action: 'dynamodb:PutItem',
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClaimsTable'), 'Arn'] },
           }),
           Match.objectLike({
@@ -185,7 +185,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toMatch(/"Resource":"\*"|"Action":"[a-z]+:\*"/);
   });
 
-  it('may only claim (one UpdateItem) in the claims table: no put, get or delete', () => {
+  it('may only claim (one conditional PutItem) in the claims table: no update, get or delete', () => {
     const { template } = synth();
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('IntakeRole') }] },
@@ -196,7 +196,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     const actions = statements.flatMap((statement) => [statement.Action].flat());
 
     expect(Object.keys(policies)).not.toHaveLength(0);
-    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
   });
 
   it('alarms when a dependency refuses deliveries for good, matched on the intake log field', () => {

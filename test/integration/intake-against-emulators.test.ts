@@ -122,7 +122,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
     expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
   });
 
-  test('the claim on dynalite: one update creates it, a copy gets it back and changes none of its values', async () => {
+  test('the claim on dynalite: one put creates it, a copy gets it back and changes none of its values', async () => {
     const notification = newNotification({ lastEvent: 'EVENT_TYPE_FINISHED' });
     const claims = new DynamoDbClaimStore({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
     const claim = (claimToken: string, receivedAt: string, detectedBy: 'webhook' | 'fallback' = 'webhook') =>

@@ -1,4 +1,4 @@
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Claim, ClaimAttempt, ClaimRequest, ClaimStore } from '../../core/acceptance/ports.ts';
 import type { ClaimKey, ClaimLedger, ConfirmationSummary } from '../../core/processing/ports.ts';
 import { CLAIMS_TABLE } from '../../contracts/claims-table.ts';
@@ -32,21 +32,19 @@ export interface DynamoDbClaimStoreOptions {
 /**
  * Claims in DynamoDB: one item per (processId, state).
  *
- * The intake's claim is one UpdateItem that sets each attribute only where the item lacks it
- * (`if_not_exists`) and answers with the item as it was before (`ReturnValues: ALL_OLD`). No item
- * before: this request created the claim. An item before: that is the existing claim, and the
- * update overwrote none of its values, so a confirmed claim stays confirmed and the first
- * request's token, time, detection and TTL stay. (A record the processor's confirmation created
- * again after a TTL expiry only gains the attributes it lacked; it stays confirmed.)
+ * The intake's claim is the idempotency pattern AWS documents (and Powertools' idempotency
+ * utility uses): a `PutItem` of the whole claim with `attribute_not_exists` on the key and
+ * `ReturnValuesOnConditionCheckFailure: ALL_OLD`. It succeeds: this request created the claim. Its
+ * condition fails: the answer carries the existing claim, untouched (a confirmed claim stays
+ * confirmed, the first request's token, time, detection and TTL stay). One request either way.
  *
- * Why one request for a first delivery and for a copy alike, with no read and no retry of our
- * own: the write cannot fail on a condition, and its answer carries the old item either way.
- * DynamoDB and the emulators (dynalite) answer ALL_OLD on an update the same way, unlike a
- * conditional put's ReturnValuesOnConditionCheckFailure, which dynalite leaves out and which made
- * a copy cost a put and a read locally. A claim that expired (TTL) is simply created again.
+ * A store that answers a failed condition without the old item (the dynalite emulator of the
+ * local stack) costs one strongly consistent read more; DynamoDB always returns it, so in AWS the
+ * read is never made. See docs/architecture.md, "How no notification is lost".
  *
- * A lost answer keeps the acceptor's invariant: the SDK's retry of our own applied update gets
- * our own item back, with our claimToken, and the acceptor tells it apart from another request's.
+ * A lost answer keeps the acceptor's invariant: the SDK's retry of our own applied put fails its
+ * condition and gets our own item back, with our claimToken, and the acceptor tells it apart from
+ * another request's.
  *
  * The processor reads a claim and confirms it once its event is published.
  */
@@ -63,7 +61,9 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
 
   async claim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt> {
     const { notification } = request;
-    const attributes: Record<string, AttributeValue> = {
+    const key = { processId: notification.processId, state: notification.state };
+    const item: Record<string, AttributeValue> = {
+      ...itemKey(key),
       flow: { S: notification.flow },
       detectedBy: { S: request.detectedBy },
       receivedAt: { S: request.receivedAt },
@@ -71,43 +71,41 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
       claimToken: { S: request.claimToken },
       [ttlAttribute]: { N: String(Math.floor(Date.parse(request.receivedAt) / 1000) + this.#retentionSeconds) },
     };
-    if (notification.lastEvent !== undefined) attributes.lastEvent = { S: notification.lastEvent };
+    if (notification.lastEvent !== undefined) item.lastEvent = { S: notification.lastEvent };
     // lastEventDescription is free text: it travels on the queue only. Kept here it would be data
     // nobody reads back, and a lone surrogate in it is text DynamoDB cannot store.
-    const names: Record<string, string> = {};
-    const values: Record<string, AttributeValue> = {};
-    const assignments = Object.entries(attributes).map(([name, value]) => {
-      // Every name through a placeholder: status (and others) are reserved words.
-      names[`#${name}`] = name;
-      values[`:${name}`] = value;
-      return `#${name} = if_not_exists(#${name}, :${name})`;
-    });
-    const { Attributes: before } = await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.#tableName,
-        Key: { [partitionKey]: { S: notification.processId }, [sortKey]: { S: notification.state } },
-        UpdateExpression: `SET ${assignments.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_OLD',
-      }),
-      { abortSignal: signal },
-    );
-    return before === undefined || Object.keys(before).length === 0
-      ? { outcome: 'created' }
-      : { outcome: 'exists', existing: toClaim(before) };
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#key)',
+          ExpressionAttributeNames: { '#key': partitionKey },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { abortSignal: signal },
+      );
+      return { outcome: 'created' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = error.Item ?? (await this.#readItem(key, signal));
+      // Gone between the put and the read (TTL): the sender's retry creates it afresh.
+      if (existing === undefined) throw new ClaimVanishedError();
+      return { outcome: 'exists', existing: toClaim(existing) };
+    }
   }
 
   async read(key: ClaimKey, signal?: AbortSignal): Promise<Claim | undefined> {
+    const item = await this.#readItem(key, signal);
+    return item === undefined ? undefined : toClaim(item);
+  }
+
+  async #readItem(key: ClaimKey, signal: AbortSignal | undefined): Promise<Record<string, AttributeValue> | undefined> {
     const { Item: item } = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#tableName,
-        Key: { [partitionKey]: { S: key.processId }, [sortKey]: { S: key.state } },
-        ConsistentRead: true,
-      }),
+      new GetItemCommand({ TableName: this.#tableName, Key: itemKey(key), ConsistentRead: true }),
       { abortSignal: signal },
     );
-    return item === undefined ? undefined : toClaim(item);
+    return item;
   }
 
   /**
@@ -138,13 +136,34 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
     await this.#client.send(
       new UpdateItemCommand({
         TableName: this.#tableName,
-        Key: { [partitionKey]: { S: key.processId }, [sortKey]: { S: key.state } },
+        Key: itemKey(key),
         UpdateExpression: `SET ${assignments.join(', ')}`,
         ExpressionAttributeNames: { '#status': 'status', '#ttl': ttlAttribute },
         ExpressionAttributeValues: values,
       }),
       { abortSignal: signal },
     );
+  }
+}
+
+function itemKey(key: ClaimKey): Record<string, AttributeValue> {
+  return { [partitionKey]: { S: key.processId }, [sortKey]: { S: key.state } };
+}
+
+/** The put's condition failed: a claim exists. `Item` is absent when the store does not return it. */
+function isConditionFailure(error: unknown): error is { readonly Item?: Record<string, AttributeValue> } {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The put found a claim, but it was gone when read back (removed by TTL in between). Transient:
+ * the sender's retry creates the claim afresh.
+ */
+export class ClaimVanishedError extends Error {
+  override readonly name = 'ClaimVanishedError';
+  readonly failureKind = 'transient';
+  constructor() {
+    super('the claim existed at the put and was gone at the read');
   }
 }
 

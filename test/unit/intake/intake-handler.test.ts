@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -29,7 +29,7 @@ beforeEach(() => {
   sqsClient = new SQSClient({ region: 'us-east-1' });
   dynamodb = mockClient(dynamodbClient);
   sqs = mockClient(sqsClient);
-  dynamodb.on(UpdateItemCommand).resolves({});
+  dynamodb.on(PutItemCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
 });
 
@@ -59,17 +59,20 @@ async function deliver(event: APIGatewayProxyEventV2, handler = handlerWith()) {
 
 const awsRequests = () => dynamodb.calls().length + sqs.calls().length;
 
-/** The claim's answer when an earlier request's claim was there: the item before the write. */
-const existingClaim = (status: string) => ({
-  Attributes: {
-    processId: { S: PROCESS_ID },
-    state: { S: 'PROCESS_STATE_FINISHED' },
-    status: { S: status },
-    detectedBy: { S: 'webhook' },
-    receivedAt: { S: '2025-06-15T11:00:00.000Z' },
-    claimToken: { S: 'token-of-an-earlier-request' },
-  },
-});
+/** The claim's failed condition when an earlier request's claim was there, with that claim (as DynamoDB answers). */
+const existingClaim = (status: string) =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    Item: {
+      processId: { S: PROCESS_ID },
+      state: { S: 'PROCESS_STATE_FINISHED' },
+      status: { S: status },
+      detectedBy: { S: 'webhook' },
+      receivedAt: { S: '2025-06-15T11:00:00.000Z' },
+      claimToken: { S: 'token-of-an-earlier-request' },
+    },
+  });
 
 describe('intake handler', () => {
   test('a new notification is answered 202 after exactly one claim and one enqueue', async () => {
@@ -81,7 +84,7 @@ describe('intake handler', () => {
     expect(response.json).toEqual({ status: 'accepted', processId: PROCESS_ID });
     expect(response.headers?.['content-type']).toBe('application/json');
     expect(awsRequests()).toBe(2);
-    expect(dynamodb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 1);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
   });
 
@@ -93,8 +96,8 @@ describe('intake handler', () => {
     await deliver(webhookEvent({ body: JSON.stringify(notificationBody()), timeEpoch }));
 
     // Assess
-    const input = dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
-    expect(input?.ExpressionAttributeValues?.[':receivedAt']).toEqual({ S: new Date(timeEpoch).toISOString() });
+    const input = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.Item?.receivedAt).toEqual({ S: new Date(timeEpoch).toISOString() });
     const message = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
     expect(message).toEqual(
       expect.objectContaining({ detectedBy: 'webhook', receivedAt: new Date(timeEpoch).toISOString(), processId: PROCESS_ID }),
@@ -103,7 +106,7 @@ describe('intake handler', () => {
 
   test('a notification already confirmed is answered 200 duplicate after one request', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves(existingClaim('confirmed'));
+    dynamodb.on(PutItemCommand).rejects(existingClaim('confirmed'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -116,7 +119,7 @@ describe('intake handler', () => {
 
   test('a claim not confirmed yet is sent again, as first received, and answered 200 duplicate after two requests', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves(existingClaim('claimed'));
+    dynamodb.on(PutItemCommand).rejects(existingClaim('claimed'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -132,7 +135,7 @@ describe('intake handler', () => {
 
   test('a claim not confirmed yet is never answered 2xx when its send fails', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves(existingClaim('claimed'));
+    dynamodb.on(PutItemCommand).rejects(existingClaim('claimed'));
     sqs.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
 
     // Act
@@ -240,7 +243,7 @@ describe('intake handler', () => {
 
   test('a claim store failure is answered 503 and nothing is enqueued', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).rejects(new Error('InternalServerError'));
+    dynamodb.on(PutItemCommand).rejects(new Error('InternalServerError'));
 
     // Act
     const response = await deliver(jsonEvent(notificationBody()));
@@ -262,7 +265,7 @@ describe('intake handler', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json).toEqual({ error: 'unavailable' });
     expect(response.headers?.['retry-after']).toBe('1');
-    expect(dynamodb.calls().map((call) => call.args[0].constructor.name)).toEqual(['UpdateItemCommand']);
+    expect(dynamodb.calls().map((call) => call.args[0].constructor.name)).toEqual(['PutItemCommand']);
   });
 
   test('after a 503, the retry of the same delivery is accepted', async () => {
@@ -323,11 +326,11 @@ describe('intake handler', () => {
       () => deliver(jsonEvent(secretBody, withPassword), handlerWith(basicAuthenticator())),
       () => deliver(jsonEvent(`{"p":"${PASSWORD}"`, withPassword), handlerWith(basicAuthenticator())),
       () => {
-        dynamodb.on(UpdateItemCommand).rejects(leaky);
+        dynamodb.on(PutItemCommand).rejects(leaky);
         return deliver(jsonEvent(notificationBody(), withPassword), handlerWith(basicAuthenticator()));
       },
       () => {
-        dynamodb.on(UpdateItemCommand).resolves({});
+        dynamodb.on(PutItemCommand).resolves({});
         sqs.on(SendMessageCommand).rejects(leaky);
         return deliver(jsonEvent(notificationBody(), withPassword), handlerWith(basicAuthenticator()));
       },
@@ -426,7 +429,7 @@ describe('intake handler logs', () => {
 
   test('a dependency that fails for now is logged at WARN with dependencyFailure "transient"', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).rejects(
+    dynamodb.on(PutItemCommand).rejects(
       Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
     );
     const logger = new Logger({ serviceName: 'intake-test', logLevel: 'DEBUG' });

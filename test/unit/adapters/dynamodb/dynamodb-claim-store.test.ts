@@ -1,5 +1,12 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { ClaimRequest } from '../../../../lambdas/core/acceptance/ports.ts';
@@ -59,67 +66,53 @@ beforeEach(() => {
 });
 
 /** The one request of a claim, and what it asked for. */
-function onlyRequest(stub: AwsClientStub<DynamoDBClient> = dynamodb) {
+function onlyPut(stub: AwsClientStub<DynamoDBClient> = dynamodb) {
   expect(stub.calls()).toHaveLength(1);
-  const input = stub.commandCalls(UpdateItemCommand)[0]?.args[0].input;
-  if (input === undefined) throw new Error('no UpdateItem sent');
+  const input = stub.commandCalls(PutItemCommand)[0]?.args[0].input;
+  if (input === undefined) throw new Error('no PutItem sent');
   return input;
 }
 
-/** The attributes an UpdateItem would write, name by name, read back from its expression. */
-function writtenAttributes(input: UpdateItemCommand['input']): Record<string, AttributeValue> {
-  const names = input.ExpressionAttributeNames ?? {};
-  const values = input.ExpressionAttributeValues ?? {};
-  const body = (input.UpdateExpression ?? '').replace(/^SET /, '');
-  const written: Record<string, AttributeValue> = {};
-  for (const assignment of body.split(/,\s*(?=#)/)) {
-    const match = /^(#\w+) = if_not_exists\((#\w+), (:\w+)\)$/.exec(assignment);
-    if (match === null) throw new Error(`not an if_not_exists assignment: ${assignment}`);
-    const [, target, checked, value] = match as unknown as [string, string, string, string];
-    expect(checked).toBe(target);
-    const name = names[target];
-    const attribute = values[value];
-    if (name === undefined || attribute === undefined) throw new Error(`unbound ${target} or ${value}`);
-    written[name] = attribute;
-  }
-  return written;
+/** What DynamoDB throws for a failed condition: with the old item when it returns it, without as dynalite does. */
+function conditionFailed(item?: Record<string, AttributeValue>) {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(item === undefined ? {} : { Item: item }),
+  });
 }
 
 describe('DynamoDbClaimStore.claim', () => {
-  test('sends one UpdateItem that writes the whole claim where absent and asks for the item before it', async () => {
+  test('sends one PutItem of the whole claim, conditional on no item for the key, asking for the old item on failure', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({});
+    dynamodb.on(PutItemCommand).resolves({});
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
     expect(attempt).toEqual({ outcome: 'created' });
-    const input = onlyRequest();
-    expect(input).toEqual({
+    expect(onlyPut()).toEqual({
       TableName: TABLE,
-      Key: key,
-      UpdateExpression: expect.stringMatching(/^SET /),
-      ExpressionAttributeNames: expect.any(Object),
-      ExpressionAttributeValues: expect.any(Object),
-      ReturnValues: 'ALL_OLD',
+      Item: {
+        ...key,
+        flow: { S: 'idlive' },
+        lastEvent: { S: 'EVENT_TYPE_FINISHED' },
+        detectedBy: { S: 'webhook' },
+        receivedAt: { S: RECEIVED_AT },
+        status: { S: 'claimed' },
+        claimToken: { S: TOKEN },
+        expiresAt: { N: String(RECEIVED_AT_SECONDS + 90 * 24 * 60 * 60) },
+      },
+      ConditionExpression: 'attribute_not_exists(#key)',
+      ExpressionAttributeNames: { '#key': 'processId' },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    expect(writtenAttributes(input)).toEqual({
-      flow: { S: 'idlive' },
-      lastEvent: { S: 'EVENT_TYPE_FINISHED' },
-      detectedBy: { S: 'webhook' },
-      receivedAt: { S: RECEIVED_AT },
-      status: { S: 'claimed' },
-      claimToken: { S: TOKEN },
-      expiresAt: { N: String(RECEIVED_AT_SECONDS + 90 * 24 * 60 * 60) },
-    });
-    // Every attribute name goes through a placeholder (status is a reserved word).
-    expect(input.UpdateExpression).not.toMatch(/(^|[\s(,])(?![#:])(flow|status|detectedBy|receivedAt|claimToken|expiresAt)\b/);
   });
 
-  test('leaves absent optional fields out of the write', async () => {
+  test('leaves absent optional fields and the free-text description out of the item', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({});
+    dynamodb.on(PutItemCommand).resolves({});
 
     // Act
     await store.claim(
@@ -128,60 +121,108 @@ describe('DynamoDbClaimStore.claim', () => {
     );
 
     // Assess
-    const written = writtenAttributes(onlyRequest());
-    expect(Object.keys(written)).not.toContain('lastEvent');
-    expect(Object.keys(written)).not.toContain('lastEventDescription');
-    expect(JSON.stringify(onlyRequest())).not.toContain('lastEvent');
-    expect(written.detectedBy).toEqual({ S: 'fallback' });
+    const { Item: item = {} } = onlyPut();
+    expect(Object.keys(item)).not.toContain('lastEvent');
+    expect(Object.keys(item)).not.toContain('lastEventDescription');
+    expect(item.detectedBy).toEqual({ S: 'fallback' });
+  });
+
+  test('the description never reaches the claims table, even when given', async () => {
+    // Prepare
+    dynamodb.on(PutItemCommand).resolves({});
+
+    // Act
+    await store.claim(claimRequest(), signal);
+
+    // Assess
+    expect(JSON.stringify(onlyPut())).not.toContain('lastEventDescription');
   });
 
   test('the TTL follows the configured retention', async () => {
     // Prepare
     const client = new DynamoDBClient({ region: 'us-east-1' });
     const stub = mockClient(client);
-    stub.on(UpdateItemCommand).resolves({});
+    stub.on(PutItemCommand).resolves({});
     const shortLived = new DynamoDbClaimStore({ client, tableName: TABLE, retentionDays: 1 });
 
     // Act
     await shortLived.claim(claimRequest(), signal);
 
     // Assess
-    expect(writtenAttributes(onlyRequest(stub)).expiresAt).toEqual({ N: String(RECEIVED_AT_SECONDS + 86_400) });
+    expect(onlyPut(stub).Item?.expiresAt).toEqual({ N: String(RECEIVED_AT_SECONDS + 86_400) });
   });
 
-  test('no item before the write: the claim was created by this request', async () => {
-    // Prepare: DynamoDB leaves Attributes out when there was no item; an empty map means the same.
-    dynamodb.on(UpdateItemCommand).resolvesOnce({}).resolvesOnce({ Attributes: {} });
+  test.each(['claimed', 'confirmed'] as const)(
+    'a failed condition with the old item (%s, as DynamoDB answers) is "exists" with it, in one request',
+    async (status) => {
+      // Prepare
+      dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem(status)));
+
+      // Act
+      const attempt = await store.claim(claimRequest(), signal);
+
+      // Assess
+      expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim(status) });
+      onlyPut();
+    },
+  );
+
+  test.each(['claimed', 'confirmed'] as const)(
+    'a failed condition without the old item (%s, as dynalite answers) reads it once, consistently',
+    async (status) => {
+      // Prepare
+      dynamodb.on(PutItemCommand).rejects(conditionFailed());
+      dynamodb.on(GetItemCommand).resolves({ Item: storedItem(status) });
+      const controller = new AbortController();
+
+      // Act
+      const attempt = await store.claim(claimRequest(), controller.signal);
+
+      // Assess
+      expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim(status) });
+      expect(dynamodb.calls().map((call) => call.args[0].constructor.name)).toEqual(['PutItemCommand', 'GetItemCommand']);
+      const read = dynamodb.commandCalls(GetItemCommand)[0]?.args;
+      expect(read?.[0].input).toEqual({ TableName: TABLE, Key: key, ConsistentRead: true });
+      expect((read as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
+    },
+  );
+
+  test('a claim gone between the failed put and the read (TTL) is a transient failure, with no second try', async () => {
+    // Prepare
+    dynamodb.on(PutItemCommand).rejects(conditionFailed());
+    dynamodb.on(GetItemCommand).resolves({});
 
     // Act
-    const attempts = [await store.claim(claimRequest(), signal), await store.claim(claimRequest(), signal)];
+    const result = store.claim(claimRequest(), signal);
 
     // Assess
-    expect(attempts).toEqual([{ outcome: 'created' }, { outcome: 'created' }]);
+    await expect(result).rejects.toMatchObject({ name: 'ClaimVanishedError', failureKind: 'transient' });
+    expect(dynamodb.calls()).toHaveLength(2);
   });
 
-  test.each(['claimed', 'confirmed'] as const)('an item before the write (%s) answers "exists" with it, in one request', async (status) => {
+  test('a failed read after the failed put is passed on', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({ Attributes: storedItem(status) });
+    const reset = new Error('ECONNRESET');
+    dynamodb.on(PutItemCommand).rejects(conditionFailed());
+    dynamodb.on(GetItemCommand).rejects(reset);
 
     // Act
-    const attempt = await store.claim(claimRequest(), signal);
+    const result = store.claim(claimRequest(), signal);
 
     // Assess
-    expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim(status) });
-    onlyRequest();
+    await expect(result).rejects.toBe(reset);
   });
 
-  test('our own claim before the write (an SDK retry of an applied write) comes back with our token', async () => {
+  test('our own claim found by the put (an SDK retry of an applied put) comes back with our token', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({ Attributes: storedItem('claimed', TOKEN) });
+    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem('claimed', TOKEN)));
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
 
     // Assess
     expect(attempt).toEqual({ outcome: 'exists', existing: storedClaim('claimed', TOKEN) });
-    onlyRequest();
+    onlyPut();
   });
 
   test.each([
@@ -190,7 +231,7 @@ describe('DynamoDbClaimStore.claim', () => {
     ['processed', 'confirmed'],
   ] as const)('a stored status %s reads as %s', async (stored, expected) => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({ Attributes: storedItem(stored) });
+    dynamodb.on(PutItemCommand).rejects(conditionFailed(storedItem(stored)));
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
@@ -201,7 +242,7 @@ describe('DynamoDbClaimStore.claim', () => {
 
   test('an existing claim first detected by the webhook reads as detected by the webhook', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({ Attributes: { ...storedItem('claimed'), detectedBy: { S: 'webhook' } } });
+    dynamodb.on(PutItemCommand).rejects(conditionFailed({ ...storedItem('claimed'), detectedBy: { S: 'webhook' } }));
 
     // Act
     const attempt = await store.claim(claimRequest({ detectedBy: 'fallback' }), signal);
@@ -212,9 +253,9 @@ describe('DynamoDbClaimStore.claim', () => {
 
   test('an item the confirmation created again after a TTL expiry (no intake attributes) reads as confirmed', async () => {
     // Prepare: what confirm() writes when the claim had expired: the key, status, times and TTL only.
-    dynamodb.on(UpdateItemCommand).resolves({
-      Attributes: { ...key, status: { S: 'confirmed' }, confirmedAt: { S: '2025-06-15T11:00:05.000Z' }, expiresAt: { N: '1757934005' } },
-    });
+    dynamodb.on(PutItemCommand).rejects(
+      conditionFailed({ ...key, status: { S: 'confirmed' }, confirmedAt: { S: '2025-06-15T11:00:05.000Z' }, expiresAt: { N: '1757934005' } }),
+    );
 
     // Act
     const attempt = await store.claim(claimRequest(), signal);
@@ -228,27 +269,27 @@ describe('DynamoDbClaimStore.claim', () => {
 
   test('other DynamoDB errors are passed on, after the one request', async () => {
     // Prepare
-    const throttled = new Error('ProvisionedThroughputExceededException');
-    dynamodb.on(UpdateItemCommand).rejects(throttled);
+    const throttled = Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' });
+    dynamodb.on(PutItemCommand).rejects(throttled);
 
     // Act
     const result = store.claim(claimRequest(), signal);
 
     // Assess
     await expect(result).rejects.toBe(throttled);
-    onlyRequest();
+    onlyPut();
   });
 
   test('hands the abort signal to the SDK', async () => {
     // Prepare
-    dynamodb.on(UpdateItemCommand).resolves({});
+    dynamodb.on(PutItemCommand).resolves({});
     const controller = new AbortController();
 
     // Act
     await store.claim(claimRequest(), controller.signal);
 
     // Assess
-    expect((dynamodb.commandCalls(UpdateItemCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
+    expect((dynamodb.commandCalls(PutItemCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
   });
 });
 
@@ -287,7 +328,9 @@ describe('DynamoDbClaimStore.confirm', () => {
 
   /** The one UpdateItem of a confirmation, and its assignments as "target = value" strings. */
   function onlyConfirmation() {
-    const input = onlyRequest();
+    expect(dynamodb.calls()).toHaveLength(1);
+    const input = dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    if (input === undefined) throw new Error('no UpdateItem sent');
     const assignments = (input.UpdateExpression ?? '').replace(/^SET /, '').split(/, (?=[#\w]+ = )/);
     return { input, assignments };
   }

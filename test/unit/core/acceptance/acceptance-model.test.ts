@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { NotificationAcceptor } from '../../../../lambdas/core/acceptance/accept-notification.ts';
@@ -14,7 +20,8 @@ import { SqsIntakeQueue } from '../../../../lambdas/adapters/sqs/sqs-intake-queu
  * fast-check's scheduler decides the order in which every dependency call completes, when each
  * copy of the delivery is sent, when the sender retries, and when the queue's consumer confirms.
  *
- * Each dependency call (the claim's update, the send) may:
+ * Each dependency call (the claim's put, its read where the store leaves the old item out, the
+ * send) may:
  * - succeed;
  * - fail before applying (a refused connection, a 500);
  * - apply and lose its answer (the caller sees a reset), with or without the SDK retrying once;
@@ -90,39 +97,50 @@ async function underFault<T>(scheduler: fc.Scheduler, fault: Fault, label: strin
 }
 
 /**
- * DynamoDB as the claim store uses it, in memory: UpdateItem with SET assignments of `:value` or
- * `if_not_exists(path, :value)`, answering the item as it was before when asked for ALL_OLD (no
- * Attributes when there was none). Anything else is refused, so the store cannot lean on a
- * command or an expression this fake does not model.
+ * DynamoDB as the claim store uses it, in memory: PutItem under `attribute_not_exists` on the key
+ * (failing with ConditionalCheckFailedException, carrying the old item when asked for ALL_OLD and
+ * `returnsOldItem` is set, as DynamoDB does; without it, as dynalite does) and a consistent
+ * GetItem. Anything else is refused, so the store cannot lean on a command or an expression this
+ * fake does not model.
  */
 class InMemoryDynamoDb {
   readonly items = new Map<string, Record<string, AttributeValue>>();
   readonly #scheduler: fc.Scheduler;
   readonly #faults: FaultPlan;
+  readonly #returnsOldItem: boolean;
 
-  constructor(scheduler: fc.Scheduler, faults: FaultPlan) {
+  constructor(scheduler: fc.Scheduler, faults: FaultPlan, returnsOldItem: boolean) {
     this.#scheduler = scheduler;
     this.#faults = faults;
+    this.#returnsOldItem = returnsOldItem;
   }
 
   async send(command: unknown): Promise<unknown> {
-    if (!(command instanceof UpdateItemCommand)) throw new Error(`unexpected DynamoDB command ${String(command)}`);
-    const { Key: keyAttributes = {}, ReturnValues: returnValues, ConditionExpression: condition } = command.input;
-    if (condition !== undefined) throw new Error('conditional updates are not modelled');
-    const assignments = parseSet(command.input);
-    return underFault(this.#scheduler, this.#faults.next(), 'UpdateItem', () => {
-      const key = keyOf(keyAttributes);
+    if (command instanceof GetItemCommand) {
+      if (command.input.ConsistentRead !== true) throw new Error('only consistent reads are modelled');
+      const key = keyOf(command.input.Key ?? {});
+      return underFault(this.#scheduler, this.#faults.next(), 'GetItem', () => {
+        const item = this.items.get(key);
+        return item === undefined ? {} : { Item: { ...item } };
+      });
+    }
+    if (!(command instanceof PutItemCommand)) throw new Error(`unexpected DynamoDB command ${String(command)}`);
+    const { Item: item = {}, ConditionExpression: condition, ExpressionAttributeNames: names = {} } = command.input;
+    const onFailure = command.input.ReturnValuesOnConditionCheckFailure;
+    const guarded = /^attribute_not_exists\((#\w+)\)$/.exec(condition ?? '');
+    if (guarded === null || names[guarded[1] ?? ''] !== 'processId') throw new Error(`condition not modelled: ${condition}`);
+    return underFault(this.#scheduler, this.#faults.next(), 'PutItem', () => {
+      const key = keyOf(item);
       const before = this.items.get(key);
-      const after: Record<string, AttributeValue> = { ...before, ...keyAttributes };
-      // Every right-hand side reads the item as it was before the update, as DynamoDB does.
-      for (const { name, value, ifNotExists } of assignments) {
-        const current = before?.[ifNotExists ?? ''];
-        after[name] = ifNotExists !== undefined && current !== undefined ? current : value;
+      if (before !== undefined) {
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          ...(this.#returnsOldItem && onFailure === 'ALL_OLD' ? { Item: { ...before } } : {}),
+        });
       }
-      this.items.set(key, after);
-      if (returnValues === 'ALL_OLD') return before === undefined ? {} : { Attributes: { ...before } };
-      if (returnValues === undefined || returnValues === 'NONE') return {};
-      throw new Error(`ReturnValues ${returnValues} is not modelled`);
+      this.items.set(key, { ...item });
+      return {};
     });
   }
 
@@ -156,34 +174,6 @@ class InMemoryFifoQueue {
 
 const keyOf = (item: Record<string, AttributeValue>) => `${item.processId?.S}:${item.state?.S}`;
 
-/** `SET a = :v, b = if_not_exists(b, :w)`, with `#name` placeholders resolved. */
-function parseSet(input: UpdateItemCommand['input']) {
-  const expression = input.UpdateExpression ?? '';
-  const names = input.ExpressionAttributeNames ?? {};
-  const values = input.ExpressionAttributeValues ?? {};
-  const nameOf = (token: string) => {
-    const name = token.startsWith('#') ? names[token] : token;
-    if (name === undefined) throw new Error(`unbound name ${token}`);
-    return name;
-  };
-  const valueOf = (token: string) => {
-    const value = values[token];
-    if (value === undefined) throw new Error(`unbound value ${token}`);
-    return value;
-  };
-  if (!expression.startsWith('SET ')) throw new Error(`not modelled: ${expression}`);
-  return expression
-    .slice('SET '.length)
-    .split(/,\s*(?=[#\w]+\s*=)/)
-    .map((assignment) => {
-      const plain = /^([#\w]+)\s*=\s*(:\w+)$/.exec(assignment.trim());
-      if (plain !== null) return { name: nameOf(plain[1] ?? ''), value: valueOf(plain[2] ?? ''), ifNotExists: undefined };
-      const guarded = /^([#\w]+)\s*=\s*if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)$/.exec(assignment.trim());
-      if (guarded === null) throw new Error(`not modelled: ${assignment}`);
-      return { name: nameOf(guarded[1] ?? ''), value: valueOf(guarded[3] ?? ''), ifNotExists: nameOf(guarded[2] ?? '') };
-    });
-}
-
 const notification: Notification = {
   processId: '0b6f3f52-8a9c-4c1e-9d53-2f1f6c7a9e01',
   state: 'PROCESS_STATE_FINISHED',
@@ -203,10 +193,11 @@ describe('acceptance under faults and arbitrary interleavings', () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 0, max: 3 }),
-        async (scheduler, dynamodbFaults, sqsFaults, copies, attemptsPerCopy, consumerPolls) => {
+        fc.boolean(),
+        async (scheduler, dynamodbFaults, sqsFaults, copies, attemptsPerCopy, consumerPolls, returnsOldItem) => {
           const dynamodbPlan = new FaultPlan(dynamodbFaults);
           const sqsPlan = new FaultPlan(sqsFaults);
-          const dynamodb = new InMemoryDynamoDb(scheduler, dynamodbPlan);
+          const dynamodb = new InMemoryDynamoDb(scheduler, dynamodbPlan, returnsOldItem);
           const queue = new InMemoryFifoQueue(scheduler, sqsPlan);
           const acceptor = new NotificationAcceptor({
             claims: new DynamoDbClaimStore({
