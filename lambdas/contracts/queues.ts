@@ -1,3 +1,5 @@
+import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS, intakeMaxReceiveCount } from './outcome-retries.ts';
+
 /**
  * The settings of the receiver's SQS FIFO queues, shared by the CDK stack and the local stack so
  * that both create the same queues.
@@ -18,9 +20,10 @@ export const INTAKE_QUEUE: FifoQueueSettings = {
   localName: 'unico-intake',
   // 6 × a 30-second processor.
   visibilityTimeoutSeconds: 180,
-  // With the processor's back-off (30 s doubling to 15 min) ten receives span about 75 minutes:
-  // a Unico outage that long passes without a message reaching the dead-letter queue.
-  maxReceiveCount: 10,
+  // Every failed receive waits at least the processor's back-off (30 s doubling to 15 min), so the
+  // retry period's receives, plus spares, fit before a message is dead-lettered
+  // (lambdas/contracts/outcome-retries.ts). With the default period of 3 hours: 22.
+  maxReceiveCount: intakeMaxReceiveCount(DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS),
   retentionDays: 14,
 };
 
@@ -31,3 +34,10 @@ export const RESULTS_QUEUE: FifoQueueSettings = {
   maxReceiveCount: 5,
   retentionDays: 14,
 };
+
+/**
+ * The most a results event may weigh, as SQS counts it (body plus message attributes): 256 KiB,
+ * the size every SQS queue takes. An outcome that would make the event larger is not published;
+ * the event says `outcome_too_large` instead (docs/contracts.md).
+ */
+export const RESULTS_MESSAGE_MAX_BYTES = 256 * 1024;

@@ -49,3 +49,27 @@ export function intakeTimeBudget(responseDeadlineMs: number): IntakeTimeBudget {
     },
   };
 }
+
+/** What the processor may spend of one invocation, from its function timeout. */
+export interface ProcessorTimeBudget {
+  readonly functionTimeoutSeconds: number;
+  /**
+   * Kept back from the invocation's end: giving failed and unstarted messages back (one
+   * ChangeMessageVisibility each) and returning the batch's answer happen in it.
+   */
+  readonly marginMs: number;
+  /** A record is started only when at least this much time is left; the others are given back untouched. */
+  readonly minRecordMs: number;
+  /** The AWS SDK's own limits; every call is also cut at the invocation's end. */
+  readonly awsCalls: IntakeTimeBudget['awsCalls'];
+}
+
+export function processorTimeBudget(functionTimeoutSeconds: number): ProcessorTimeBudget {
+  const timeoutMs = functionTimeoutSeconds * 1000;
+  return {
+    functionTimeoutSeconds,
+    marginMs: Math.min(3000, Math.max(500, Math.floor(timeoutMs / 10))),
+    minRecordMs: Math.min(5000, Math.floor(timeoutMs / 5)),
+    awsCalls: { maxAttempts: 3, connectionTimeoutMs: 1000, requestTimeoutMs: 3000 },
+  };
+}

@@ -5,6 +5,8 @@ import { SqsMessageDelayer } from '../adapters/sqs/sqs-message-delayer.ts';
 import { SqsResultsPublisher } from '../adapters/sqs/sqs-results-publisher.ts';
 import type { Clock } from '../core/deadline.ts';
 import { NotificationProcessor } from '../core/processing/process-notification.ts';
+import { CONFLICT_MAX_RECEIVES } from '../contracts/outcome-retries.ts';
+import type { ProcessorTimeBudget } from '../contracts/time-budgets.ts';
 import type { ProcessFetcher } from '../core/unico/process-fetcher.ts';
 import { createProcessorHandler, type ProcessorHandler } from './processor-handler.ts';
 
@@ -17,6 +19,9 @@ export interface ProcessorWiring extends ClaimsTableWiring {
   /** Absent: outcome fetching is switched off. */
   readonly fetcher?: ProcessFetcher;
   readonly logger: Logger;
+  /** Transient failures and non-final answers are retried until a message is this old. */
+  readonly outcomeRetryPeriodSeconds: number;
+  readonly time: ProcessorTimeBudget;
   readonly clock?: Clock;
 }
 
@@ -27,11 +32,14 @@ export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandl
     publisher: new SqsResultsPublisher({ client: wiring.sqs, queueUrl: wiring.resultsQueueUrl }),
     ...(wiring.fetcher ? { fetcher: wiring.fetcher } : {}),
     eventSource: wiring.eventSource,
+    retries: { periodMs: wiring.outcomeRetryPeriodSeconds * 1000, conflictMaxReceives: CONFLICT_MAX_RECEIVES },
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
   return createProcessorHandler({
     processor,
     delayer: new SqsMessageDelayer({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
     logger: wiring.logger,
+    time: wiring.time,
+    ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
 }

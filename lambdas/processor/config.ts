@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { readSettings, type SettingValues } from '../core/environment.ts';
 import { httpUrlSetting, integerSetting, requiredSetting } from '../contracts/settings.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS, type UnicoApiSettings } from '../contracts/unico-api.ts';
+import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS, OUTCOME_RETRY_PERIOD_BOUNDS } from '../contracts/outcome-retries.ts';
 
 /** The processor Lambda's configuration in AWS, as the CDK stack sets it. */
 const PROCESSOR_SETTINGS = {
@@ -10,6 +11,10 @@ const PROCESSOR_SETTINGS = {
   INTAKE_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo'),
   RESULTS_QUEUE_URL: httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/results.fifo'),
   EVENT_SOURCE: requiredSetting,
+  OUTCOME_RETRY_PERIOD_SECONDS: v.optional(
+    integerSetting(OUTCOME_RETRY_PERIOD_BOUNDS.minSeconds, OUTCOME_RETRY_PERIOD_BOUNDS.maxSeconds),
+    DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS,
+  ),
   // Outcome fetching is on when a service account is set; without one events carry outcome null.
   UNICO_SERVICE_ACCOUNT: v.optional(requiredSetting),
   UNICO_SECRET_ARN: v.optional(requiredSetting),
@@ -28,6 +33,8 @@ export interface ProcessorConfig {
   readonly intakeQueueUrl: string;
   readonly resultsQueueUrl: string;
   readonly eventSource: string;
+  /** Transient failures and non-final answers are retried until a message is this old. */
+  readonly outcomeRetryPeriodSeconds: number;
   /** Absent: outcome fetching is off. */
   readonly unico?: UnicoApiSettings & { readonly secretArn: string };
 }
@@ -44,6 +51,7 @@ export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env): Proce
     intakeQueueUrl: values.INTAKE_QUEUE_URL,
     resultsQueueUrl: values.RESULTS_QUEUE_URL,
     eventSource: values.EVENT_SOURCE,
+    outcomeRetryPeriodSeconds: values.OUTCOME_RETRY_PERIOD_SECONDS,
     ...(values.UNICO_SERVICE_ACCOUNT !== undefined ? { unico: unicoSettings(values, values.UNICO_SERVICE_ACCOUNT) } : {}),
   };
 }

@@ -10,6 +10,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { UnicoCredentialsSecret } from '../contracts/unico-api.ts';
 import { PROCESSOR_FUNCTION } from '../contracts/functions.ts';
+import { processorTimeBudget } from '../contracts/time-budgets.ts';
+import { awsClientOptions } from '../adapters/aws/client-options.ts';
 import { composeProcessorHandler } from './compose.ts';
 import { loadProcessorConfig } from './config.ts';
 import { unicoFetcher } from './unico-fetcher.ts';
@@ -19,10 +21,13 @@ const CREDENTIALS_MAX_AGE_SECONDS = 300;
 
 const logger = new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName });
 const config = loadProcessorConfig();
-const dynamodb = new DynamoDBClient({});
+const time = processorTimeBudget(PROCESSOR_FUNCTION.timeoutSeconds);
+// Timeouts as the intake's: a hung call fails in seconds, and the invocation's own limit cuts it anyway.
+const clientOptions = awsClientOptions(time.awsCalls);
+const dynamodb = new DynamoDBClient(clientOptions);
 
 function fetcherFor(unico: NonNullable<typeof config.unico>) {
-  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient(clientOptions) });
   return unicoFetcher({
     api: unico,
     credentials: async () =>
@@ -30,18 +35,20 @@ function fetcherFor(unico: NonNullable<typeof config.unico>) {
     dynamodb,
     claimsTableName: config.claimsTableName,
     onCredentialsUnusable: (reason) =>
-      logger.error('Unico credentials are not usable; outcomes wait until they are', { reason, dependencyFailure: 'permanent' }),
+      logger.error('Unico credentials are not usable; outcomes wait until they are', { reason, unicoCredentials: 'unusable' }),
   });
 }
 
 export const handler = composeProcessorHandler({
   dynamodb,
-  sqs: new SQSClient({}),
+  sqs: new SQSClient(clientOptions),
   claimsTableName: config.claimsTableName,
   claimRetentionDays: config.claimRetentionDays,
   intakeQueueUrl: config.intakeQueueUrl,
   resultsQueueUrl: config.resultsQueueUrl,
   eventSource: config.eventSource,
+  outcomeRetryPeriodSeconds: config.outcomeRetryPeriodSeconds,
+  time,
   ...(config.unico ? { fetcher: fetcherFor(config.unico) } : {}),
   logger,
 });

@@ -16,7 +16,7 @@ export interface ConfirmationSummary {
   /** e.g. PROCESS_RESULT_OK (Web & SDK) or status:3 (API contract). */
   readonly resultCode?: string;
   readonly outcomeFetchedAt?: string;
-  /** Unico's status when the outcome could never be fetched (404, 410). */
+  /** Unico's status when the outcome could never be fetched or published (404, 410, ...). */
   readonly outcomeErrorStatus?: number;
 }
 
@@ -34,6 +34,8 @@ export interface MessageDelayer {
 }
 
 export interface ResultsPublisher {
+  /** Whether the queue takes the event as it is (its size within the queue's message size). */
+  fits(event: ResultsEvent, attributes: ResultsEventAttributes): boolean;
   /** Idempotent for the same event id within the queue's deduplication window. */
   publish(event: ResultsEvent, attributes: ResultsEventAttributes, signal?: AbortSignal): Promise<void>;
 }
