@@ -3,6 +3,7 @@
  * in the props' own names. The webhook's auth follows the same rules as the CDK context and the
  * Lambda's environment (lambdas/contracts/webhook-auth.ts).
  */
+import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS, OUTCOME_RETRY_PERIOD_BOUNDS } from '../lambdas/contracts/outcome-retries.ts';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -15,6 +16,7 @@ import {
   type WebhookAuthSettings,
 } from '../lambdas/contracts/webhook-auth.ts';
 import { ConfigurationError } from '../lambdas/core/errors.ts';
+import { PROCESSOR_FUNCTION } from '../lambdas/contracts/functions.ts';
 import {
   UNICO_API_DEFAULTS,
   type UnicoApiSettings,
@@ -143,6 +145,14 @@ export interface UnicoWebhookReceiverProps {
    */
   readonly processorMaxConcurrency?: number;
   /**
+   * How long the processor keeps retrying an outcome Unico cannot give now (429, 5xx, timeouts,
+   * refused credentials, a process not final yet), from when the notification was queued; then
+   * the results event carries `outcome_unavailable` (or `process_not_final`). The intake queue's
+   * dead-letter limit is sized from it. 1 hour to 7 days, in whole seconds.
+   * @default Duration.hours(3)
+   */
+  readonly outcomeRetryPeriod?: Duration;
+  /**
    * How Unico authenticates to the webhook.
    * @default { mode: 'basic' } with a generated secret
    */
@@ -207,6 +217,7 @@ export interface ReceiverSettings {
   readonly logRetention: RetentionDays;
   readonly intakeVisibilityTimeout: Duration | undefined;
   readonly processorMaxConcurrency: number;
+  readonly outcomeRetryPeriodSeconds: number;
   /** Outcome fetching, when on. */
   readonly unico?: { readonly api: UnicoApiSettings; readonly credentials?: ISecret };
 }
@@ -273,9 +284,15 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
   );
   problems.push(...describeProblems(ruled, AUTH_PROP_NAMES));
 
-  const processorMaxConcurrency = props.processorMaxConcurrency ?? 5;
+  const processorMaxConcurrency = props.processorMaxConcurrency ?? PROCESSOR_FUNCTION.defaultMaxConcurrency;
   if (!Number.isInteger(processorMaxConcurrency) || processorMaxConcurrency < 2 || processorMaxConcurrency > 1000) {
     problems.push(`processorMaxConcurrency: must be a whole number from 2 to 1000; got ${processorMaxConcurrency}`);
+  }
+  const outcomeRetryPeriod = props.outcomeRetryPeriod ?? Duration.seconds(DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS);
+  const outcomeRetryPeriodSeconds = outcomeRetryPeriod.toSeconds({ integral: false });
+  const { minSeconds, maxSeconds } = OUTCOME_RETRY_PERIOD_BOUNDS;
+  if (!Number.isInteger(outcomeRetryPeriodSeconds) || outcomeRetryPeriodSeconds < minSeconds || outcomeRetryPeriodSeconds > maxSeconds) {
+    problems.push(`outcomeRetryPeriod: must be whole seconds from 1 hour to 7 days; got ${outcomeRetryPeriod.toHumanString()}`);
   }
   const unico = props.unico === undefined ? undefined : unicoSettings(props.unico, problems);
 
@@ -292,6 +309,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
     intakeVisibilityTimeout: props.intakeVisibilityTimeout,
     processorMaxConcurrency,
+    outcomeRetryPeriodSeconds,
     ...(unico ? { unico } : {}),
   };
 }

@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { editDistance } from '../lambdas/contracts/edit-distance.ts';
+import { PROCESSOR_FUNCTION } from '../lambdas/contracts/functions.ts';
 import { booleanSetting, httpUrlSetting, integerSetting, listSetting } from '../lambdas/contracts/settings.ts';
 import {
   DEFAULT_API_KEY_HEADER,
@@ -38,6 +39,8 @@ export interface StackConfig {
     readonly maxRequestsPerSecond: number;
   };
   readonly processorMaxConcurrency: number;
+  /** Hours the processor keeps retrying an outcome Unico cannot give now. */
+  readonly outcomeRetryPeriodHours: number;
 }
 
 /** The heading of the error `loadStackConfig` throws. */
@@ -126,9 +129,14 @@ const KEYS = {
     fallback: UNICO_API_DEFAULTS.maxRequestsPerSecond,
     allowed: 'an integer from 1 to 1000 (calls per second to Unico across all processors)',
   },
+  outcomeRetryPeriodHours: {
+    schema: integerSetting(1, 168),
+    fallback: 3,
+    allowed: 'an integer from 1 to 168 (hours the processor keeps retrying an outcome Unico cannot give now, before it publishes outcome_unavailable)',
+  },
   processorMaxConcurrency: {
     schema: integerSetting(2, 1000),
-    fallback: 5,
+    fallback: PROCESSOR_FUNCTION.defaultMaxConcurrency,
     allowed: 'an integer from 2 to 1000 (most processor invocations at once)',
   },
 } as const;
@@ -263,6 +271,7 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
     responseDeadlineSeconds: parsed.responseDeadlineSeconds ?? KEYS.responseDeadlineSeconds.fallback,
     claimRetentionDays: parsed.claimRetentionDays ?? KEYS.claimRetentionDays.fallback,
     processorMaxConcurrency: parsed.processorMaxConcurrency ?? KEYS.processorMaxConcurrency.fallback,
+    outcomeRetryPeriodHours: parsed.outcomeRetryPeriodHours ?? KEYS.outcomeRetryPeriodHours.fallback,
     ...(serviceAccount !== undefined
       ? {
           unico: {

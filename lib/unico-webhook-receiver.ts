@@ -10,6 +10,7 @@
  * one message listing every problem. The pieces are built in lib/constructs/; this file puts
  * them together.
  */
+import { intakeMaxReceiveCount } from '../lambdas/contracts/outcome-retries.ts';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -76,6 +77,8 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly processorRole: Role;
   /** In alarm when the processor cannot fetch outcomes without a person (unusable Unico credentials). */
   public readonly processorPermanentFailureAlarm: Alarm;
+  /** In alarm when Unico refuses the service account's credentials (or they cannot be read): outcomes wait. */
+  public readonly unicoCredentialsAlarm: Alarm;
   /** The secret with Unico's service-account key, when outcome fetching is on. */
   public readonly unicoCredentials?: ISecret;
   /** True when this construct created `unicoCredentials` (for you to fill in). */
@@ -100,11 +103,12 @@ export class UnicoWebhookReceiver extends Construct {
     this.authMode = settings.auth.mode;
 
     this.claimsTable = claimsTable(this, removalPolicy);
-    const intake = fifoQueueWithDeadLetter(this, 'Intake', INTAKE_QUEUE, {
+    // The dead-letter limit follows the retry period: no run of transient failures reaches it first.
+    const intakeQueueSettings = { ...INTAKE_QUEUE, maxReceiveCount: intakeMaxReceiveCount(settings.outcomeRetryPeriodSeconds) };
+    const intake = fifoQueueWithDeadLetter(this, 'Intake', intakeQueueSettings, {
       removalPolicy,
       ...(settings.intakeVisibilityTimeout ? { visibilityTimeout: settings.intakeVisibilityTimeout } : {}),
-      deadLetterAlarmDescription:
-        'Intake messages failed 10 receives and sit in the intake dead-letter queue: fix the processor (its logs name the cause), then redrive them (they expire after 14 days).',
+      deadLetterAlarmDescription: `Intake messages failed ${intakeQueueSettings.maxReceiveCount} receives and sit in the intake dead-letter queue: Unico's failures end in outcome_unavailable before that, so the cause is the processor itself or an unreadable message (its logs name it). Fix it, then redrive them (they expire after 14 days).`,
     });
     this.intakeQueue = intake.queue;
     this.intakeDeadLetterQueue = intake.deadLetterQueue;
@@ -159,6 +163,7 @@ export class UnicoWebhookReceiver extends Construct {
     this.processorFunction = processor.function;
     this.processorRole = processor.role;
     this.processorPermanentFailureAlarm = processor.permanentFailureAlarm;
+    this.unicoCredentialsAlarm = processor.unicoCredentialsAlarm;
 
     const api = webhookApi(this, this.intakeFunction, settings);
     this.api = api.api;

@@ -31,6 +31,7 @@ export class UnicoWebhookStack extends Stack {
       responseDeadline: Duration.seconds(config.responseDeadlineSeconds),
       claimRetention: Duration.days(config.claimRetentionDays),
       processorMaxConcurrency: config.processorMaxConcurrency,
+      outcomeRetryPeriod: Duration.hours(config.outcomeRetryPeriodHours),
       ...(config.unico ? { unico: config.unico } : {}),
       // A development stage is disposable; any other keeps its data when the stack goes.
       removalPolicy: config.development ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -68,8 +69,12 @@ export class UnicoWebhookStack extends Stack {
       });
     }
     new CfnOutput(this, 'ProcessorPermanentFailureAlarmName', {
-      description: 'In alarm when outcomes cannot be fetched without a person (unusable Unico credentials)',
+      description: 'In alarm when the processor is refused for good by the claims table or a queue (access denied, missing resource)',
       value: this.receiver.processorPermanentFailureAlarm.alarmName,
+    });
+    new CfnOutput(this, 'UnicoCredentialsAlarmName', {
+      description: "In alarm when Unico refuses the service account's credentials, or they cannot be read: outcomes wait",
+      value: this.receiver.unicoCredentialsAlarm.alarmName,
     });
     new CfnOutput(this, 'PermanentFailureAlarmName', {
       description: 'In alarm when a dependency refuses deliveries for good: attach your notification action',

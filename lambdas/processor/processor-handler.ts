@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../core/deadline.ts';
 import type { ProcessorTimeBudget } from '../contracts/time-budgets.ts';
 import { MalformedIntakeMessageError, parseIntakeMessage } from './intake-message.ts';
 import { retryDelaySeconds } from './retry-delay.ts';
+import { failureKind } from '../adapters/aws/failure-kind.ts';
 
 export interface ProcessorHandlerDependencies {
   readonly processor: NotificationProcessor;
@@ -100,9 +101,13 @@ export function createProcessorHandler(dependencies: ProcessorHandlerDependencie
       const seconds = retryDelaySeconds(receiveCount, waiting?.retryAfterMs);
       await giveBack(record, seconds, keys);
       if (waiting === undefined) {
-        logger.warn('intake message not processed; it will be retried', {
+        // The claims table or a queue failed: `permanent` (access denied, a missing resource) is
+        // ERROR and raises the processor's alarm; anything else heals by itself.
+        const kind = failureKind(error);
+        logger[kind === 'permanent' ? 'error' : 'warn']('intake message not processed; it will be retried', {
           ...keys,
           error: error instanceof Error ? error.name : String(error),
+          dependencyFailure: kind,
           retryInSeconds: seconds,
           receiveCount,
         });

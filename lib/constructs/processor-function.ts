@@ -4,6 +4,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { unicoApiEnvironment, type UnicoApiSettings } from '../../lambdas/contracts/unico-api.ts';
@@ -26,8 +27,10 @@ export interface ProcessorFunctionProps {
  * the other), and its role holds only the grants below.
  */
 export class ProcessorFunction extends ProjectFunctionConstruct {
-  /** In alarm when the processor cannot go on without a person (unusable Unico credentials). */
+  /** In alarm when the claims table or a queue refuses the processor for good (access denied, missing resource). */
   public readonly permanentFailureAlarm: Alarm;
+  /** In alarm when Unico refuses the service account's credentials, or they cannot be read or used. */
+  public readonly unicoCredentialsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
     const { settings } = props;
@@ -43,6 +46,7 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
         INTAKE_QUEUE_URL: props.intakeQueue.queueUrl,
         RESULTS_QUEUE_URL: props.resultsQueue.queueUrl,
         EVENT_SOURCE: Stack.of(scope).stackName,
+        OUTCOME_RETRY_PERIOD_SECONDS: String(settings.outcomeRetryPeriodSeconds),
         ...(props.unico
           ? { ...unicoApiEnvironment(props.unico.api), UNICO_SECRET_ARN: props.unico.credentials.secretArn }
           : {}),
@@ -55,7 +59,14 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
     props.resultsQueue.grantSendMessages(this.function);
     props.unico?.credentials.grantRead(this.function);
     this.permanentFailureAlarm = this.alarmOnPermanentFailures(
-      "Finished processes wait for their outcome: Unico's credentials cannot be used (the UnicoCredentials secret is empty, or its key is not the service account's). Messages reach the intake dead-letter queue after about 75 minutes.",
+      'The processor is refused for good by the claims table or a queue (access denied, a missing resource): messages wait in the intake queue until the deployment is fixed.',
+    );
+    const periodHours = Math.round((settings.outcomeRetryPeriodSeconds / 3600) * 10) / 10;
+    this.unicoCredentialsAlarm = this.alarmOnLogLines(
+      'UnicoCredentialsRefused',
+      FilterPattern.exists('$.unicoCredentials'),
+      'UnicoCredentialsAlarm',
+      `Finished processes wait for their outcome: Unico refuses the service account's credentials (the log line names the status and Unico's error code: a key that is not the service account's, a revoked account, a wrong API key), or the UnicoCredentials secret is empty or unreadable. Fix the secret; outcomes not fetched within ${periodHours} hours of their webhook are published as outcome_unavailable.`,
     );
 
     // Batches with partial failures; a bounded number of concurrent processors keeps the calls

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, Metric, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FilterPattern, type LogGroup } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, type IFilterPattern, type LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ReceiverSettings } from '../receiver-props.ts';
 import { projectFunction, type ProjectFunctionProps } from './project-function.ts';
@@ -42,21 +42,31 @@ export abstract class ProjectFunctionConstruct extends Construct {
    * credentials). No action is attached: add yours.
    */
   protected alarmOnPermanentFailures(description: string): Alarm {
-    this.logGroup.addMetricFilter('PermanentDependencyFailures', {
-      filterPattern: FilterPattern.stringValue('$.dependencyFailure', '=', 'permanent'),
+    return this.alarmOnLogLines(
+      'PermanentDependencyFailures',
+      FilterPattern.stringValue('$.dependencyFailure', '=', 'permanent'),
+      'PermanentFailureAlarm',
+      description,
+    );
+  }
+
+  /** An alarm on this function's log lines that match `pattern`, counted in `metricName`. */
+  protected alarmOnLogLines(metricName: string, pattern: IFilterPattern, alarmId: string, description: string): Alarm {
+    this.logGroup.addMetricFilter(metricName, {
+      filterPattern: pattern,
       metricNamespace: METRIC_NAMESPACE,
-      metricName: 'PermanentDependencyFailures',
+      metricName,
       metricValue: '1',
       // Powertools writes the function's name on every line of an invocation.
       dimensions: { FunctionName: '$.function_name' },
     });
     return new Metric({
       namespace: METRIC_NAMESPACE,
-      metricName: 'PermanentDependencyFailures',
+      metricName,
       dimensionsMap: { FunctionName: this.function.functionName },
       statistic: 'Sum',
       period: Duration.minutes(5),
-    }).createAlarm(this, 'PermanentFailureAlarm', {
+    }).createAlarm(this, alarmId, {
       alarmDescription: description,
       threshold: 1,
       evaluationPeriods: 1,
