@@ -21,8 +21,9 @@ export interface UnicoFetcherWiring {
  * The processor's view of Unico: GetProcess through the Unico client, every call within the
  * shared requests-per-second budget. The client is built from the credentials on first use, and
  * built again while they cannot be used (a secret not filled in yet, a bad key): until then each
- * fetch is a transient failure, so messages wait and come back instead of being published without
- * their outcome.
+ * fetch is a transient failure (code `credentials_unusable`, as loud for the processor as Unico
+ * refusing them, `credentials_refused`), so messages wait and come back instead of being published
+ * without their outcome.
  */
 export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
   const budget = createDynamoDbRequestBudget({
@@ -38,7 +39,7 @@ export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
       credentials = await wiring.credentials();
     } catch (error) {
       wiring.onCredentialsUnusable(`the credentials could not be read (${error instanceof Error ? error.name : 'error'})`);
-      throw new UnicoTransientError('Unico credentials could not be read');
+      throw new UnicoTransientError('Unico credentials could not be read', { code: 'credentials_unusable' });
     }
     // The same credentials as before (the cache hands out a new copy after each read): keep the
     // client, and with it the token, which lives an hour.
@@ -58,13 +59,13 @@ export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
       return built;
     } catch (error) {
       wiring.onCredentialsUnusable(error instanceof Error ? error.message : 'unusable credentials');
-      throw new UnicoTransientError('Unico credentials are not usable');
+      throw new UnicoTransientError('Unico credentials are not usable', { code: 'credentials_unusable' });
     }
   };
 
   return {
-    getProcess: async (processId: string, signal?: AbortSignal): Promise<FetchedProcess> =>
-      (await clientFor()).getProcess(processId, signal),
+    getProcess: async (processId: string, signal?: AbortSignal, notAfterMs?: number): Promise<FetchedProcess> =>
+      (await clientFor()).getProcess(processId, signal, notAfterMs),
   };
 }
 

@@ -3,7 +3,7 @@
  * fetch with a per-call timeout; failures to get an answer become UnicoTransientError, and a 429
  * pauses the budget for every caller before it is reported.
  */
-import { UnicoTransientError } from '../../core/unico/process-fetcher.ts';
+import { SAFE_UNICO_ERROR_CODE, UnicoTransientError } from '../../core/unico/process-fetcher.ts';
 import type { ResolvedUnicoClientOptions } from './unico-client-options.ts';
 
 export interface UnicoRequest {
@@ -36,19 +36,28 @@ export class UnicoHttp {
   /**
    * Sends `request` once the budget grants it. Resolves with any answer but a 429; rejects with
    * UnicoTransientError when no answer came (budget wait, timeout, network, the caller's abort)
-   * and for a 429, after pausing the budget until its Retry-After.
+   * and for a 429, after pausing the budget until its Retry-After. `notAfterMs` (epoch ms): a
+   * grant that could only come later fails at once, code `budget_wait`.
    */
-  async send(request: UnicoRequest, signal?: AbortSignal): Promise<UnicoAnswer> {
-    const { budget, budgetWaitMs, requestTimeoutMs } = this.#settings;
+  async send(request: UnicoRequest, signal?: AbortSignal, notAfterMs?: number): Promise<UnicoAnswer> {
+    const { budget, budgetWaitMs, requestTimeoutMs, now } = this.#settings;
     const budgetTimeout = AbortSignal.timeout(budgetWaitMs);
     try {
-      await budget.acquire(anySignal(signal, budgetTimeout));
+      await budget.acquire(anySignal(signal, budgetTimeout), notAfterMs);
     } catch (error) {
       if (signal?.aborted) throw aborted(request.what, signal);
-      if (budgetTimeout.aborted) {
-        throw new UnicoTransientError(`${request.what}: no room in the request budget within ${budgetWaitMs} ms`);
+      const retryAtMs = budgetRetryAt(error);
+      if (retryAtMs !== undefined) {
+        const retryAfterMs = Math.max(0, retryAtMs - now());
+        throw new UnicoTransientError(`${request.what}: the request budget has no room before the caller's deadline (next in ${retryAfterMs} ms)`, {
+          code: 'budget_wait',
+          retryAfterMs,
+        });
       }
-      throw new UnicoTransientError(`${request.what}: the request budget is unavailable`, { cause: error });
+      if (budgetTimeout.aborted) {
+        throw new UnicoTransientError(`${request.what}: no room in the request budget within ${budgetWaitMs} ms`, { code: 'budget_wait' });
+      }
+      throw new UnicoTransientError(`${request.what}: the request budget is unavailable`, { code: 'budget_unavailable', cause: error });
     }
 
     const timeout = AbortSignal.timeout(requestTimeoutMs);
@@ -66,17 +75,23 @@ export class UnicoHttp {
     } catch (error) {
       if (signal?.aborted) throw aborted(request.what, signal);
       if (timeout.aborted) {
-        throw new UnicoTransientError(`${request.what}: Unico did not answer within ${requestTimeoutMs} ms`);
+        throw new UnicoTransientError(`${request.what}: Unico did not answer within ${requestTimeoutMs} ms`, { code: 'timeout' });
       }
-      throw new UnicoTransientError(`${request.what}: ${networkReason(error)}`, { cause: error });
+      throw new UnicoTransientError(`${request.what}: ${networkReason(error)}`, { code: 'network_error', cause: error });
     }
 
     if (answer.status === 429) {
-      const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), this.#settings.now());
+      const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), now());
       await this.#pauseEverybody(retryAfterMs);
+      const unicoErrorCode = unicoErrorCodeOf(answer.text);
       throw new UnicoTransientError(
-        `${request.what}: Unico answered 429 (too many requests)${retryAfterMs === undefined ? '' : `, retry after ${retryAfterMs} ms`}`,
-        { status: 429, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+        `${request.what}: Unico answered 429 (too many requests)${withCode(unicoErrorCode)}${retryAfterMs === undefined ? '' : `, retry after ${retryAfterMs} ms`}`,
+        {
+          code: 'rate_limited',
+          status: 429,
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          ...(unicoErrorCode === undefined ? {} : { unicoErrorCode }),
+        },
       );
     }
     return answer;
@@ -88,6 +103,53 @@ export class UnicoHttp {
     const pauseMs = Math.min(retryAfterMs ?? pauseWithoutRetryAfterMs, maxPauseMs);
     if (pauseMs <= 0) return;
     await budget.pauseUntil(now() + pauseMs).catch(() => undefined);
+  }
+}
+
+/**
+ * Our code for an answer's status that a later try can change: 408 request_timeout, 409
+ * process_wrong_state, 425 too_early, 429 rate_limited, 5xx server_error, else http_<status>.
+ */
+export function transientCodeFor(status: number): string {
+  if (status >= 500 && status <= 599) return 'server_error';
+  return TRANSIENT_CODES[status] ?? `http_${status}`;
+}
+
+const TRANSIENT_CODES: Readonly<Record<number, string>> = {
+  408: 'request_timeout',
+  409: 'process_wrong_state',
+  425: 'too_early',
+  429: 'rate_limited',
+};
+
+/**
+ * Unico's own error code in an error answer's JSON body: an OAuth2 `error`, a `code`, or an
+ * `error.code` (text or whole number). Kept only when it looks like an identifier, and never a
+ * long run of digits (a CPF or a phone number would pass the pattern otherwise).
+ */
+export function unicoErrorCodeOf(text: string): string | undefined {
+  const body = parseObject(text);
+  if (body === undefined) return undefined;
+  const nested = typeof body.error === 'object' && body.error !== null ? (body.error as Record<string, unknown>).code : undefined;
+  for (const candidate of [body.error, body.code, nested]) {
+    const code = typeof candidate === 'number' && Number.isSafeInteger(candidate) ? String(candidate) : candidate;
+    if (typeof code === 'string' && SAFE_UNICO_ERROR_CODE.test(code) && !/\d{8}/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** ` (code)` for an error message, or nothing. */
+export function withCode(unicoErrorCode: string | undefined): string {
+  return unicoErrorCode === undefined ? '' : ` (${unicoErrorCode})`;
+}
+
+/** The JSON object `text` holds; undefined for anything else. */
+export function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -110,8 +172,18 @@ export function anySignal(...signals: ReadonlyArray<AbortSignal | undefined>): A
   return present.length === 1 && present[0] !== undefined ? present[0] : AbortSignal.any(present);
 }
 
+/**
+ * When the budget said its next grant comes, for a refusal because the caller's deadline is
+ * earlier (request-budget.ts's BudgetWaitTooLongError, recognised by its name and field).
+ */
+function budgetRetryAt(error: unknown): number | undefined {
+  if (!(error instanceof Error) || error.name !== 'BudgetWaitTooLongError') return undefined;
+  const { retryAtMs } = error as Error & { retryAtMs?: unknown };
+  return typeof retryAtMs === 'number' && Number.isFinite(retryAtMs) ? retryAtMs : undefined;
+}
+
 function aborted(what: string, signal: AbortSignal): UnicoTransientError {
-  return new UnicoTransientError(`${what}: abandoned by the caller`, { cause: signal.reason });
+  return new UnicoTransientError(`${what}: abandoned by the caller`, { code: 'aborted', cause: signal.reason });
 }
 
 /** A short reason for a failed fetch: the socket error's code, never the request. */

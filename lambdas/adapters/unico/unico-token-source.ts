@@ -9,11 +9,17 @@
  * Unico names a token per request as a way to exhaust a tenant's budget. If a refresh fails
  * while the cached token is still good, the cached one goes on serving, and the refresh is tried
  * again after a short pause instead of on every call.
+ *
+ * With no token to serve, a failed token request is not repeated on every call either: after a
+ * refusal of the credentials nothing is sent for 10 s, doubling to 5 minutes, and after any other
+ * failure for 1 s, doubling to 60 s. Meanwhile each call fails at once with the last failure (same
+ * class, status and codes, retryAfterMs = the rest of the pause). A token obtained resets both.
  */
+import { Backoff, type BackoffSettings } from '../../core/backoff.ts';
+import { UnicoCredentialsRefusedError, UnicoTransientError } from '../../core/unico/process-fetcher.ts';
 import { SignJWT } from 'jose';
-import { UnicoTransientError } from '../../core/unico/process-fetcher.ts';
 import type { ResolvedUnicoClientOptions } from './unico-client-options.ts';
-import type { UnicoHttp } from './unico-http.ts';
+import { parseObject, transientCodeFor, unicoErrorCodeOf, withCode, type UnicoHttp } from './unico-http.ts';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -23,6 +29,21 @@ const DOCUMENTED_LIFETIME_MS = 3_600_000;
 const EXPIRY_SAFETY_MS = 60_000;
 /** After a failed refresh while the cached token is still good, the next refresh waits this long. */
 const REFRESH_RETRY_PAUSE_MS = 30_000;
+/**
+ * Refused credentials stay refused until someone fixes them: at most a few token requests a
+ * minute per container, then one every five minutes, instead of one per message.
+ */
+export const REFUSAL_BACKOFF: BackoffSettings = { initialMs: 10_000, maxMs: 300_000 };
+/**
+ * 5xx, timeouts, network errors: usually a blip, so the first pause is short (a message retried
+ * a second later should find a token), but a struggling identity service is not asked again by
+ * every waiting call; 60 s is where Unico's own back-off guidance for 429 ends.
+ */
+export const FAILURE_BACKOFF: BackoffSettings = { initialMs: 1_000, maxMs: 60_000 };
+/** Failures that say nothing about the token endpoint (no request was sent): no back-off. */
+const NOT_THE_ENDPOINT = new Set(['budget_wait', 'budget_unavailable', 'aborted']);
+/** The token endpoint's answers that refuse the service account itself. */
+const REFUSALS = new Set([400, 401, 403]);
 
 type TokenSettings = Pick<
   ResolvedUnicoClientOptions,
@@ -40,9 +61,13 @@ interface CachedToken {
 export class UnicoTokenSource {
   readonly #settings: TokenSettings;
   readonly #http: UnicoHttp;
+  readonly #refusals = new Backoff(REFUSAL_BACKOFF);
+  readonly #failures = new Backoff(FAILURE_BACKOFF);
   #cached: CachedToken | undefined;
   #pending: Promise<string> | undefined;
   #nextRefreshAttemptAt = Number.NEGATIVE_INFINITY;
+  /** The failure that started the running back-off, and when it ends. */
+  #holdOff: { readonly error: UnicoTransientError; readonly until: number } | undefined;
   #requests = 0;
 
   constructor(settings: TokenSettings, http: UnicoHttp) {
@@ -55,40 +80,27 @@ export class UnicoTokenSource {
     return this.#requests;
   }
 
-  /** A bearer token; rejects with UnicoTransientError when none can be had. */
-  async token(signal?: AbortSignal): Promise<string> {
+  /**
+   * A bearer token; rejects with UnicoTransientError (UnicoCredentialsRefusedError for refused
+   * credentials) when none can be had. `notAfterMs` bounds the wait for the request budget.
+   */
+  async token(signal?: AbortSignal, notAfterMs?: number): Promise<string> {
     const now = this.#settings.now();
     const cached = this.#cached;
     if (cached !== undefined && now < cached.refreshAt) return cached.value;
     if (cached !== undefined && now < cached.usableUntil) {
       // Due for a refresh but still good: it serves while one refresh runs in the background.
-      if (now >= this.#nextRefreshAttemptAt) void this.#refresh().catch(() => undefined);
+      if (now >= this.#nextRefreshAttemptAt && now >= (this.#holdOff?.until ?? now)) void this.#refresh(undefined).catch(() => undefined);
       return cached.value;
     }
+    const holdOff = this.#holdOff;
+    if (holdOff !== undefined && now < holdOff.until) throw stillHeldOff(holdOff, now);
     try {
-      return await untilAborted(this.#refresh(), signal);
+      return await untilAborted(this.#refresh(notAfterMs), signal);
     } catch (error) {
-      if (signal?.aborted) throw new UnicoTransientError('token request: abandoned by the caller', { cause: signal.reason });
+      if (signal?.aborted) throw new UnicoTransientError('token request: abandoned by the caller', { code: 'aborted', cause: signal.reason });
       throw error;
     }
-  }
-
-  /** The one token request in flight, started when there is none. */
-  #refresh(): Promise<string> {
-    if (this.#pending === undefined) {
-      const pending = this.#fetchToken()
-        .catch((error: unknown) => {
-          this.#nextRefreshAttemptAt = this.#settings.now() + REFRESH_RETRY_PAUSE_MS;
-          throw error;
-        })
-        .finally(() => {
-          this.#pending = undefined;
-        });
-      // Callers that give up leave it running for the others; nobody may be left to see it fail.
-      pending.catch(() => undefined);
-      this.#pending = pending;
-    }
-    return this.#pending;
   }
 
   /** Drops `token` when it is still the cached one (after a 401); a newer one fetched meanwhile stays. */
@@ -99,7 +111,56 @@ export class UnicoTokenSource {
     }
   }
 
-  async #fetchToken(): Promise<string> {
+  /**
+   * GetProcess refused `token` though it was just issued: the credentials are refused. The token
+   * is dropped and no new one is asked for until the refusal back-off ends (counted once, however
+   * many calls saw the same token refused). Returns `error` with retryAfterMs set to that pause.
+   */
+  refused(token: string, error: UnicoCredentialsRefusedError): UnicoCredentialsRefusedError {
+    const now = this.#settings.now();
+    if (this.#cached?.value === token) {
+      this.#cached = undefined;
+      this.#holdOff = { error, until: now + this.#refusals.failed(now) };
+    }
+    return stillHeldOff({ error, until: this.#holdOff?.until ?? now }, now) as UnicoCredentialsRefusedError;
+  }
+
+  /** The one token request in flight, started when there is none. */
+  #refresh(notAfterMs: number | undefined): Promise<string> {
+    if (this.#pending === undefined) {
+      const pending = this.#fetchToken(notAfterMs)
+        .then(
+          (token) => {
+            this.#refusals.succeeded();
+            this.#failures.succeeded();
+            this.#holdOff = undefined;
+            return token;
+          },
+          (error: unknown) => {
+            throw this.#failed(error);
+          },
+        )
+        .finally(() => {
+          this.#pending = undefined;
+        });
+      // Callers that give up leave it running for the others; nobody may be left to see it fail.
+      pending.catch(() => undefined);
+      this.#pending = pending;
+    }
+    return this.#pending;
+  }
+
+  /** Starts the back-off that fits `error`; returns what to throw (with retryAfterMs set to the pause). */
+  #failed(error: unknown): unknown {
+    const now = this.#settings.now();
+    this.#nextRefreshAttemptAt = now + REFRESH_RETRY_PAUSE_MS;
+    if (!(error instanceof UnicoTransientError) || NOT_THE_ENDPOINT.has(error.code)) return error;
+    const backoff = error instanceof UnicoCredentialsRefusedError ? this.#refusals : this.#failures;
+    this.#holdOff = { error, until: now + backoff.failed(now) };
+    return stillHeldOff(this.#holdOff, now);
+  }
+
+  async #fetchToken(notAfterMs: number | undefined): Promise<string> {
     const { tokenUrl, now } = this.#settings;
     const assertion = await this.#assertion();
     this.#requests += 1;
@@ -109,19 +170,21 @@ export class UnicoTokenSource {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
-    });
-    const body = parseObject(answer.text);
-    if (answer.status < 200 || answer.status > 299) {
-      const code = typeof body?.error === 'string' && /^[a-z_]{1,40}$/.test(body.error) ? ` (${body.error})` : '';
-      throw new UnicoTransientError(
-        `token request: Unico's identity service answered ${answer.status}${code}` +
-          (answer.status === 400 || answer.status === 401 ? '; check the service account, its key and the identity URL' : ''),
-        { status: answer.status },
-      );
+    }, undefined, notAfterMs);
+    const { status } = answer;
+    if (status < 200 || status > 299) {
+      const unicoErrorCode = unicoErrorCodeOf(answer.text);
+      const details = { status, ...(unicoErrorCode === undefined ? {} : { unicoErrorCode }) };
+      const said = `token request: Unico's identity service answered ${status}${withCode(unicoErrorCode)}`;
+      if (REFUSALS.has(status)) {
+        throw new UnicoCredentialsRefusedError(`${said}: the credentials are refused; check the service account, its key and the identity URL`, details);
+      }
+      throw new UnicoTransientError(said, { ...details, code: transientCodeFor(status) });
     }
+    const body = parseObject(answer.text);
     const value = body?.access_token;
     if (typeof value !== 'string' || value === '') {
-      throw new UnicoTransientError('token request: the answer holds no access_token', { status: answer.status });
+      throw new UnicoTransientError('token request: the answer holds no access_token', { code: 'unreadable_answer', status });
     }
     const obtainedAt = now();
     const lifetimeMs = lifetimeOf(body?.expires_in) ?? DOCUMENTED_LIFETIME_MS;
@@ -149,18 +212,23 @@ export class UnicoTokenSource {
   }
 }
 
+/** A copy of the failure that started a back-off, saying how long is left of it (at least its own Retry-After). */
+function stillHeldOff(holdOff: { readonly error: UnicoTransientError; readonly until: number }, now: number): UnicoTransientError {
+  const { error } = holdOff;
+  const retryAfterMs = Math.max(holdOff.until - now, error.retryAfterMs ?? 0);
+  const details = {
+    retryAfterMs,
+    ...(error.unicoErrorCode === undefined ? {} : { unicoErrorCode: error.unicoErrorCode }),
+    cause: error.cause,
+  };
+  const message = `${error.message}; not asked again for ${retryAfterMs} ms`;
+  if (error instanceof UnicoCredentialsRefusedError) return new UnicoCredentialsRefusedError(message, { ...details, status: error.status });
+  return new UnicoTransientError(message, { ...details, code: error.code, ...(error.status === undefined ? {} : { status: error.status }) });
+}
+
 function lifetimeOf(expiresIn: unknown): number | undefined {
   const seconds = typeof expiresIn === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(expiresIn) ? Number(expiresIn) : expiresIn;
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-}
-
-export function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

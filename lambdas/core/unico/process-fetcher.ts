@@ -97,6 +97,8 @@ export class UnicoTransientError extends Error {
  */
 export class UnicoCredentialsRefusedError extends UnicoTransientError {
   override readonly name: string = 'UnicoCredentialsRefusedError';
+  /** A refusal is always an answer. */
+  declare readonly status: number;
 
   constructor(message: string, details: Omit<UnicoTransientDetails, 'code'> & { readonly status: number }) {
     super(message, { ...details, code: 'credentials_refused' });

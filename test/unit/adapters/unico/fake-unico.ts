@@ -5,6 +5,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { UnicoApiClient } from '../../../../lambdas/adapters/unico/unico-api-client.ts';
+import type { UnicoClientOptions } from '../../../../lambdas/adapters/unico/unico-client-options.ts';
 import type { RequestBudget } from '../../../../lambdas/core/unico/request-budget.ts';
 
 export const IDENTITY_URL = 'https://identity.example.test';
@@ -31,6 +33,8 @@ export interface FakeUnico {
   readonly fetch: typeof globalThis.fetch;
   readonly tokenRequests: SeenRequest[];
   readonly getProcessRequests: SeenRequest[];
+  /** What fetch was given for each request, in order. */
+  readonly seenInit: RequestInit[];
   /** Verified assertion payloads, in order. */
   readonly assertions: Array<Record<string, unknown>>;
   /** Answers for the next GetProcess calls; when empty, `defaultProcess` with 200. */
@@ -39,6 +43,8 @@ export interface FakeUnico {
   readonly tokenScript: Scripted[];
   /** Tokens GetProcess accepts (every token issued, unless removed). */
   readonly validTokens: Set<string>;
+  /** False: GetProcess refuses every token with 401, as for an account without access to the API. */
+  acceptTokens: boolean;
   defaultProcess: Record<string, unknown>;
   /** expires_in of issued tokens. */
   tokenLifetime: number | string | undefined;
@@ -50,6 +56,8 @@ export function fakeUnico(contract: 'web-sdk' | 'api', now: () => number): FakeU
   const unico: FakeUnico = {
     tokenRequests: [],
     getProcessRequests: [],
+    seenInit: [],
+    acceptTokens: true,
     assertions: [],
     processScript: [],
     tokenScript: [],
@@ -67,6 +75,7 @@ export function fakeUnico(contract: 'web-sdk' | 'api', now: () => number): FakeU
         body: typeof init?.body === 'string' ? init.body : '',
       };
       const signal = init?.signal ?? undefined;
+      unico.seenInit.push(init ?? {});
       if (url === TOKEN_URL) {
         unico.tokenRequests.push(seen);
         const scripted = unico.tokenScript.shift();
@@ -93,7 +102,7 @@ export function fakeUnico(contract: 'web-sdk' | 'api', now: () => number): FakeU
         const scripted = unico.processScript.shift();
         if (scripted !== undefined) return play(scripted, signal);
         const token = /^Bearer (.+)$/.exec(seen.headers.get('authorization') ?? '')?.[1];
-        if (token === undefined || !unico.validTokens.has(token)) return json(401, { error: 'unauthorized' });
+        if (token === undefined || !unico.validTokens.has(token) || !unico.acceptTokens) return json(401, { error: 'unauthorized' });
         return json(200, contract === 'web-sdk' ? { process: unico.defaultProcess } : unico.defaultProcess);
       }
       return json(404, { error: 'no such route in the fake' });
@@ -121,13 +130,16 @@ function play(scripted: Scripted, signal: AbortSignal | undefined): Promise<Resp
 }
 
 /** A budget that grants at once and records what it was asked. */
-export function recordingBudget(): RequestBudget & { acquired: number; pauses: number[] } {
+export function recordingBudget(): RequestBudget & { acquired: number; pauses: number[]; deadlines: Array<number | undefined> } {
   const budget = {
     acquired: 0,
     pauses: [] as number[],
-    acquire: async (signal?: AbortSignal) => {
+    /** The notAfterMs of each acquire, in order. */
+    deadlines: [] as Array<number | undefined>,
+    acquire: async (signal?: AbortSignal, notAfterMs?: number) => {
       signal?.throwIfAborted();
       budget.acquired += 1;
+      budget.deadlines.push(notAfterMs);
     },
     pauseUntil: async (epochMs: number) => {
       budget.pauses.push(epochMs);
@@ -144,4 +156,27 @@ export async function caught(promise: Promise<unknown>): Promise<unknown> {
   );
   if (outcome.resolved) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
   return outcome.error;
+}
+
+export const START = Date.parse('2027-03-01T12:00:00.000Z');
+
+/** A client against a fake Unico, on a clock the test moves (`clock.set`), with a recording budget. */
+export function setupClient(contract: 'web-sdk' | 'api' = 'web-sdk', overrides: Partial<UnicoClientOptions> = {}) {
+  let now = START;
+  const clock = { now: () => now, set: (ms: number) => { now = ms; } };
+  const unico: FakeUnico = fakeUnico(contract, clock.now);
+  const budget = recordingBudget();
+  const client = new UnicoApiClient({
+    contract,
+    apiBaseUrl: API_BASE_URL,
+    identityUrl: IDENTITY_URL,
+    serviceAccount: SERVICE_ACCOUNT,
+    privateKeyPem: PRIVATE_KEY_PEM,
+    ...(contract === 'api' ? { apiKey: API_KEY } : {}),
+    budget,
+    fetch: unico.fetch,
+    now: clock.now,
+    ...overrides,
+  });
+  return { client, unico, budget, clock };
 }

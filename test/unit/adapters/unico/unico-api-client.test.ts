@@ -3,7 +3,7 @@ import { UnicoApiClient } from '../../../../lambdas/adapters/unico/unico-api-cli
 import type { UnicoClientOptions } from '../../../../lambdas/adapters/unico/unico-client-options.ts';
 import { parseRetryAfter } from '../../../../lambdas/adapters/unico/unico-http.ts';
 import { ConfigurationError } from '../../../../lambdas/core/errors.ts';
-import { UnicoPermanentError, UnicoTransientError } from '../../../../lambdas/core/unico/process-fetcher.ts';
+import { UnicoCredentialsRefusedError, UnicoPermanentError, UnicoTransientError } from '../../../../lambdas/core/unico/process-fetcher.ts';
 import {
   API_BASE_URL,
   API_KEY,
@@ -15,32 +15,13 @@ import {
   PROCESS_ID,
   recordingBudget,
   SERVICE_ACCOUNT,
+  setupClient,
+  START,
   TOKEN_URL,
-  type FakeUnico,
 } from './fake-unico.ts';
 
-const START = Date.parse('2027-03-01T12:00:00.000Z');
 const MINUTE = 60_000;
-
-function setup(contract: 'web-sdk' | 'api' = 'web-sdk', overrides: Partial<UnicoClientOptions> = {}) {
-  let now = START;
-  const clock = { now: () => now, set: (ms: number) => { now = ms; } };
-  const unico: FakeUnico = fakeUnico(contract, clock.now);
-  const budget = recordingBudget();
-  const client = new UnicoApiClient({
-    contract,
-    apiBaseUrl: API_BASE_URL,
-    identityUrl: IDENTITY_URL,
-    serviceAccount: SERVICE_ACCOUNT,
-    privateKeyPem: PRIVATE_KEY_PEM,
-    ...(contract === 'api' ? { apiKey: API_KEY } : {}),
-    budget,
-    fetch: unico.fetch,
-    now: clock.now,
-    ...overrides,
-  });
-  return { client, unico, budget, clock };
-}
+const setup = setupClient;
 
 /** Lets background work (a token refresh: signing runs off the main thread) go on until `condition` holds. */
 async function eventually(condition: () => boolean): Promise<void> {
@@ -58,6 +39,7 @@ describe('GetProcess, Web & SDK contract', () => {
       contract: 'web-sdk',
       fetchedAt: new Date(START).toISOString(),
       process: unico.defaultProcess,
+      final: true,
       resultCode: 'PROCESS_RESULT_OK',
     });
     const [request] = unico.getProcessRequests;
@@ -85,12 +67,52 @@ describe('GetProcess, Web & SDK contract', () => {
     expect((await client.getProcess(PROCESS_ID)).resultCode).toBeUndefined();
   });
 
-  test('a 200 without a "process" object, or not JSON, is transient', async () => {
+  test('a 200 without a "process" object, or not JSON, is transient (unreadable_answer)', async () => {
     const { client, unico } = setup('web-sdk');
-    unico.processScript.push({ status: 200, body: { something: 'else' } }, { status: 200, body: '<html>proxy</html>' });
+    unico.processScript.push({ status: 200, body: { something: 'else' } }, { status: 200, body: '<html>proxy</html>' }, { status: 200, body: { process: [1] } });
 
-    expect(await caught(client.getProcess(PROCESS_ID))).toBeInstanceOf(UnicoTransientError);
-    expect(await caught(client.getProcess(PROCESS_ID))).toBeInstanceOf(UnicoTransientError);
+    for (let call = 0; call < 3; call += 1) {
+      const error = await caught(client.getProcess(PROCESS_ID));
+      expect(error).toBeInstanceOf(UnicoTransientError);
+      expect(error).toMatchObject({ code: 'unreadable_answer', status: 200, message: 'GetProcess: Unico answered 200 without a "process" object' });
+    }
+  });
+
+  test.each([
+    ['PROCESS_STATE_FINISHED', true],
+    ['PROCESS_STATE_FAILED', true],
+    ['PROCESS_STATE_CREATED', false],
+    ['PROCESS_STATE_SOMETHING_NEW', false],
+    [undefined, false],
+    [3, false],
+  ])('state %p: final is %p, and the process is returned either way', async (state, final) => {
+    const { client, unico } = setup('web-sdk');
+    unico.defaultProcess = { id: PROCESS_ID, ...(state === undefined ? {} : { state }) };
+
+    const fetched = await client.getProcess(PROCESS_ID);
+
+    expect(fetched.final).toBe(final);
+    expect(fetched.process).toEqual(unico.defaultProcess);
+  });
+
+  test.each([
+    ['2027-03-08T12:00:00Z', '2027-03-08T12:00:00Z'],
+    ['2027-03-08T12:00:00.123456789-03:00', '2027-03-08T12:00:00.123456789-03:00'],
+    ['2027-03-08', '2027-03-08'],
+    ['2027-13-45T00:00:00Z', undefined],
+    ['1', undefined],
+    ['May 3 2027', undefined],
+    [' 2027-03-08T12:00:00Z', undefined],
+    [1_805_000_000_000, undefined],
+    [null, undefined],
+  ])('expiresAt %p is kept as %p', async (expiresAt, kept) => {
+    const { client, unico } = setup('web-sdk');
+    unico.defaultProcess = { id: PROCESS_ID, state: 'PROCESS_STATE_CREATED', expiresAt };
+
+    const fetched = await client.getProcess(PROCESS_ID);
+
+    expect(fetched.expiresAt).toBe(kept);
+    expect('expiresAt' in fetched).toBe(kept !== undefined);
   });
 });
 
@@ -104,12 +126,46 @@ describe('GetProcess, API contract', () => {
       contract: 'api',
       fetchedAt: new Date(START).toISOString(),
       process: unico.defaultProcess,
+      final: true,
       resultCode: 'status:3',
     });
     const [request] = unico.getProcessRequests;
     expect(request?.url).toBe(`${API_BASE_URL}/processes/v1/${PROCESS_ID}`);
     expect(request?.headers.get('authorization')).toBe('Bearer token-1');
     expect(request?.headers.get('apikey')).toBe(API_KEY);
+  });
+
+  test.each([
+    [3, true, 'status:3'],
+    [4, true, 'status:4'],
+    [5, true, 'status:5'],
+    ['5', true, 'status:5'],
+    ['04', true, 'status:4'],
+    [1, false, 'status:1'],
+    [2, false, 'status:2'],
+    ['2', false, 'status:2'],
+    [3.5, false, undefined],
+    ['3a', false, undefined],
+    ['1234567890', false, undefined],
+    [undefined, false, undefined],
+  ])('status %p: final %p, result code %p; expiresAt never set', async (status, final, resultCode) => {
+    const { client, unico } = setup('api');
+    unico.defaultProcess = { id: PROCESS_ID, expiresAt: '2027-03-08T12:00:00Z', ...(status === undefined ? {} : { status }) };
+
+    const fetched = await client.getProcess(PROCESS_ID);
+
+    expect(fetched).toMatchObject({ final, process: unico.defaultProcess });
+    expect(fetched.resultCode).toBe(resultCode);
+    expect('expiresAt' in fetched).toBe(false);
+  });
+
+  test('a 200 whose body is not a JSON object is transient (unreadable_answer)', async () => {
+    const { client, unico } = setup('api');
+    unico.processScript.push({ status: 200, body: '[1, 2]' });
+
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({
+      name: 'UnicoTransientError', code: 'unreadable_answer', status: 200, message: 'GetProcess: Unico answered 200 without a JSON object',
+    });
   });
 
   test('an unknown status value passes through; a missing one gives no result code', async () => {
@@ -232,67 +288,111 @@ describe('the token', () => {
     expect(unico.getProcessRequests.every((request) => request.headers.get('authorization') === 'Bearer token-1')).toBe(true);
   });
 
-  test('the token endpoint refusing is transient, with its status and OAuth2 error code, and no secret', async () => {
-    const { client, unico } = setup();
-    unico.tokenScript.push({ status: 400, body: { error: 'invalid_grant', error_description: 'bad' } });
-
-    const error = await caught(client.getProcess(PROCESS_ID));
-
-    expect(error).toBeInstanceOf(UnicoTransientError);
-    expect(error).toMatchObject({ status: 400 });
-    expect((error as Error).message).toContain('invalid_grant');
-    expect((error as Error).message).not.toContain('PRIVATE KEY');
-    expect(unico.getProcessRequests).toHaveLength(0);
-  });
-
-  test('an answer without access_token is transient', async () => {
+  test('an answer without access_token is transient (unreadable_answer)', async () => {
     const { client, unico } = setup();
     unico.tokenScript.push({ status: 200, body: { token_type: 'Bearer' } });
 
-    expect(await caught(client.getProcess(PROCESS_ID))).toBeInstanceOf(UnicoTransientError);
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({
+      name: 'UnicoTransientError', code: 'unreadable_answer', status: 200, message: expect.stringContaining('token request: the answer holds no access_token'),
+    });
   });
 });
 
+/** A body an error answer could carry: Unico's code beside personal data. */
+const ERROR_BODY = { error: { code: 'E_UPSTREAM', message: 'CPF 123.456.789-09 of Maria' } };
+
 describe('answers and failures', () => {
   test.each([
-    [404, 'process_not_found'],
-    [410, 'process_removed'],
-    [409, 'process_wrong_state'],
-    [400, 'invalid_request'],
-    [422, 'http_422'],
-  ])('%i is permanent (%s)', async (status, code) => {
+    [404, 'process_not_found', 'GetProcess: Unico answered 404: the process is unknown to this tenant'],
+    [410, 'process_removed', 'GetProcess: Unico answered 410: the process was removed by retention'],
+    [400, 'invalid_request', 'GetProcess: Unico answered 400: Unico refused the request as invalid'],
+    [422, 'http_422', 'GetProcess: Unico answered 422'],
+    [418, 'http_418', 'GetProcess: Unico answered 418'],
+    [499, 'http_499', 'GetProcess: Unico answered 499'],
+  ])('%i is permanent (%s)', async (status, code, message) => {
     const { client, unico } = setup();
-    unico.processScript.push({ status, body: { error: { message: 'CPF 123.456.789-09 of Maria' } } });
+    unico.processScript.push({ status, body: ERROR_BODY });
 
     const error = await caught(client.getProcess(PROCESS_ID));
 
     expect(error).toBeInstanceOf(UnicoPermanentError);
-    expect(error).toMatchObject({ name: 'UnicoPermanentError', status, code });
-    expect((error as Error).message).not.toMatch(/Maria|123\.456/);
+    expect(error).toMatchObject({ name: 'UnicoPermanentError', status, code, message });
     expect(unico.getProcessRequests).toHaveLength(1);
   });
 
-  test.each([500, 502, 503, 504, 403, 408])('%i is transient, with its status, and not retried by the client', async (status) => {
+  test.each([
+    [500, 'server_error'],
+    [502, 'server_error'],
+    [503, 'server_error'],
+    [599, 'server_error'],
+    [408, 'request_timeout'],
+    [409, 'process_wrong_state'],
+    [425, 'too_early'],
+    [302, 'http_302'],
+    [300, 'http_300'],
+  ])('%i is transient (%s), with its status and Unico\'s error code, and not retried by the client', async (status, code) => {
     const { client, unico, budget } = setup();
-    unico.processScript.push({ status, body: { error: 'Maria' } });
+    unico.processScript.push({ status, body: ERROR_BODY });
 
     const error = await caught(client.getProcess(PROCESS_ID));
 
     expect(error).toBeInstanceOf(UnicoTransientError);
-    expect(error).toMatchObject({ name: 'UnicoTransientError', status, retryAfterMs: undefined });
-    expect((error as Error).message).not.toContain('Maria');
+    expect(error).not.toBeInstanceOf(UnicoCredentialsRefusedError);
+    expect(error).toMatchObject({ name: 'UnicoTransientError', code, status, unicoErrorCode: 'E_UPSTREAM', retryAfterMs: undefined });
+    expect((error as Error).message).toBe(`GetProcess: Unico answered ${status} (E_UPSTREAM)`);
     expect(unico.getProcessRequests).toHaveLength(1);
     expect(budget.pauses).toEqual([]);
   });
 
-  test('429 with Retry-After: transient with retryAfterMs, and the budget paused until then for everyone', async () => {
+  test('no personal data in any error: only the status and a code-like field of the body', async () => {
+    const { client, unico } = setup();
+    const bodies = [
+      { error: 'Maria da Silva' },
+      { error: 'maria@example.com' },
+      { code: '12345678909' },
+      { error: { code: '+5511987654321' } },
+      { message: 'CPF 123.456.789-09' },
+      'CPF 123.456.789-09 of Maria',
+    ];
+    for (const body of bodies) unico.processScript.push({ status: 503, body });
+
+    for (const _ of bodies) {
+      const error = await caught(client.getProcess(PROCESS_ID)) as UnicoTransientError;
+      expect(error).toMatchObject({ code: 'server_error', status: 503, message: 'GetProcess: Unico answered 503' });
+      expect(error.unicoErrorCode).toBeUndefined();
+      expect(JSON.stringify(error)).not.toMatch(/Maria|maria|123|5511/);
+    }
+  });
+
+  test('403 refuses the credentials (the API key or the account\'s rights): UnicoCredentialsRefusedError, no new token', async () => {
+    const { client, unico } = setup('api');
+    unico.processScript.push({ status: 403, body: { code: 'FORBIDDEN' } });
+
+    const error = await caught(client.getProcess(PROCESS_ID));
+
+    expect(error).toBeInstanceOf(UnicoCredentialsRefusedError);
+    expect(error).toBeInstanceOf(UnicoTransientError);
+    expect(error).toMatchObject({
+      name: 'UnicoCredentialsRefusedError', code: 'credentials_refused', status: 403, unicoErrorCode: 'FORBIDDEN',
+      message: 'GetProcess: Unico answered 403 (FORBIDDEN): check the API key and the account\'s rights',
+    });
+    expect(unico.tokenRequests).toHaveLength(1);
+    expect(unico.getProcessRequests).toHaveLength(1);
+    expect((await client.getProcess(PROCESS_ID)).final).toBe(true);
+    expect(unico.tokenRequests).toHaveLength(1);
+  });
+
+  test('429 with Retry-After: rate_limited with retryAfterMs, and the budget paused until then for everyone', async () => {
     const { client, unico, budget } = setup();
-    unico.processScript.push({ status: 429, headers: { 'retry-after': '7' } });
+    unico.processScript.push({ status: 429, headers: { 'retry-after': '7' }, body: { code: 'RATE_LIMIT' } });
 
     const error = await caught(client.getProcess(PROCESS_ID));
 
     expect(error).toBeInstanceOf(UnicoTransientError);
-    expect(error).toMatchObject({ status: 429, retryAfterMs: 7000 });
+    expect(error).toMatchObject({
+      code: 'rate_limited', status: 429, retryAfterMs: 7000, unicoErrorCode: 'RATE_LIMIT',
+      message: 'GetProcess: Unico answered 429 (too many requests) (RATE_LIMIT), retry after 7000 ms',
+    });
     expect(budget.pauses).toEqual([START + 7000]);
   });
 
@@ -303,8 +403,28 @@ describe('answers and failures', () => {
     const error = await caught(client.getProcess(PROCESS_ID));
 
     expect(error).toBeInstanceOf(UnicoTransientError);
-    expect(error).toMatchObject({ status: 429, retryAfterMs: undefined });
+    expect(error).toMatchObject({ code: 'rate_limited', status: 429, retryAfterMs: undefined, message: 'GetProcess: Unico answered 429 (too many requests)' });
+    expect((error as UnicoTransientError).unicoErrorCode).toBeUndefined();
     expect(budget.pauses).toEqual([START + 1000]);
+  });
+
+  test('a 429\'s pause is capped at maxPauseMs, none is set when it comes to nothing, and a failure to store it does not hide the 429', async () => {
+    const capped = setup('web-sdk', { maxPauseMs: 5000 });
+    capped.unico.processScript.push({ status: 429, headers: { 'retry-after': '600' } });
+    expect(await caught(capped.client.getProcess(PROCESS_ID))).toMatchObject({ retryAfterMs: 600_000 });
+    expect(capped.budget.pauses).toEqual([START + 5000]);
+
+    const none = setup('web-sdk', { pauseWithoutRetryAfterMs: 0 });
+    none.unico.processScript.push({ status: 429 }, { status: 429, headers: { 'retry-after': '0' } });
+    await caught(none.client.getProcess(PROCESS_ID));
+    await caught(none.client.getProcess(PROCESS_ID));
+    expect(none.budget.pauses).toEqual([]);
+
+    const failing = setup('web-sdk', {
+      budget: { acquire: async () => undefined, pauseUntil: async () => { throw new Error('table unreachable'); } },
+    });
+    failing.unico.processScript.push({ status: 429, headers: { 'retry-after': '2' } });
+    expect(await caught(failing.client.getProcess(PROCESS_ID))).toMatchObject({ code: 'rate_limited', retryAfterMs: 2000 });
   });
 
   test('429 from the token endpoint pauses the budget too', async () => {
@@ -313,18 +433,24 @@ describe('answers and failures', () => {
 
     const error = await caught(client.getProcess(PROCESS_ID));
 
-    expect(error).toMatchObject({ name: 'UnicoTransientError', status: 429, retryAfterMs: 3000 });
+    expect(error).toMatchObject({ name: 'UnicoTransientError', code: 'rate_limited', status: 429, retryAfterMs: 3000 });
     expect(budget.pauses).toEqual([START + 3000]);
   });
 
   test('Retry-After as seconds or as an HTTP date', () => {
     expect(parseRetryAfter('2', START)).toBe(2000);
     expect(parseRetryAfter(' 0 ', START)).toBe(0);
+    expect(parseRetryAfter('1.5', START)).toBe(1500);
+    expect(parseRetryAfter('0.0001', START)).toBe(1);
     expect(parseRetryAfter(new Date(START + 5000).toUTCString(), START)).toBe(5000);
     expect(parseRetryAfter(new Date(START - 5000).toUTCString(), START)).toBe(0);
     expect(parseRetryAfter('soon', START)).toBeUndefined();
     expect(parseRetryAfter('-3', START)).toBeUndefined();
+    expect(parseRetryAfter('2027-03-01', START)).toBeUndefined();
+    expect(parseRetryAfter('1.', START)).toBeUndefined();
+    expect(parseRetryAfter('x1', START)).toBeUndefined();
     expect(parseRetryAfter(null, START)).toBeUndefined();
+    expect(parseRetryAfter(undefined, START)).toBeUndefined();
   });
 
   test('401: the token is dropped and the call made once more with a new one', async () => {
@@ -341,18 +467,43 @@ describe('answers and failures', () => {
     ]);
   });
 
-  test('401 again with the new token: transient, after exactly one retry', async () => {
-    const { client, unico } = setup();
-    unico.processScript.push({ status: 401 }, { status: 401 });
+  test('401 again with the new token refuses the credentials, after exactly one retry; no token is asked for during the back-off', async () => {
+    const { client, unico, clock } = setup();
+    unico.processScript.push({ status: 401, body: { error: 'invalid_token' } }, { status: 401, body: { error: 'invalid_token' } });
 
     const error = await caught(client.getProcess(PROCESS_ID));
 
-    expect(error).toMatchObject({ name: 'UnicoTransientError', status: 401 });
+    expect(error).toBeInstanceOf(UnicoCredentialsRefusedError);
+    expect(error).toMatchObject({
+      code: 'credentials_refused', status: 401, unicoErrorCode: 'invalid_token', retryAfterMs: 10_000,
+      message: 'GetProcess: Unico answered 401 (invalid_token) even with a new token; not asked again for 10000 ms',
+    });
     expect(unico.getProcessRequests).toHaveLength(2);
+    expect(unico.tokenRequests).toHaveLength(2);
+
+    clock.set(START + 4000);
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ name: 'UnicoCredentialsRefusedError', status: 401, retryAfterMs: 6000 });
+    expect(unico.tokenRequests).toHaveLength(2);
+    expect(unico.getProcessRequests).toHaveLength(2);
+
+    clock.set(START + 10_000);
+    expect((await client.getProcess(PROCESS_ID)).final).toBe(true);
+    expect(unico.tokenRequests).toHaveLength(3);
+  });
+
+  test('many calls refused at once with the same new token count as one refusal', async () => {
+    const { client, unico } = setup();
+    await client.getProcess(PROCESS_ID);
+    unico.acceptTokens = false;
+
+    const errors = await Promise.all(Array.from({ length: 5 }, () => caught(client.getProcess(PROCESS_ID))));
+
+    expect(errors.every((error) => error instanceof UnicoCredentialsRefusedError)).toBe(true);
+    expect(errors.map((error) => (error as UnicoTransientError).retryAfterMs)).toEqual([10_000, 10_000, 10_000, 10_000, 10_000]);
     expect(unico.tokenRequests).toHaveLength(2);
   });
 
-  test('no answer within the timeout is transient', async () => {
+  test('no answer within the timeout is transient (timeout)', async () => {
     const { client, unico } = setup('web-sdk', { requestTimeoutMs: 20 });
     await client.getProcess(PROCESS_ID);
     unico.processScript.push('hang');
@@ -360,21 +511,35 @@ describe('answers and failures', () => {
     const error = await caught(client.getProcess(PROCESS_ID));
 
     expect(error).toBeInstanceOf(UnicoTransientError);
-    expect((error as Error).message).toContain('did not answer within 20 ms');
+    expect(error).toMatchObject({ code: 'timeout', message: 'GetProcess: Unico did not answer within 20 ms' });
   });
 
-  test('a network error is transient and named by its code only', async () => {
+  test('a network error is transient (network_error) and named by its code only', async () => {
     const { client, unico } = setup();
     await client.getProcess(PROCESS_ID);
-    unico.processScript.push(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }) }));
+    unico.processScript.push(
+      Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }) }),
+      Object.assign(new TypeError('fetch failed'), { cause: new AggregateError([new Error('a'), Object.assign(new Error('b'), { code: 'ETIMEDOUT' })]) }),
+      Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('odd'), { code: 'not a code' }) }),
+      new TypeError('fetch failed'),
+    );
 
-    const error = await caught(client.getProcess(PROCESS_ID));
+    const messages = [];
+    for (let call = 0; call < 4; call += 1) {
+      const error = await caught(client.getProcess(PROCESS_ID));
+      expect(error).toMatchObject({ name: 'UnicoTransientError', code: 'network_error' });
+      messages.push((error as Error).message);
+    }
 
-    expect(error).toBeInstanceOf(UnicoTransientError);
-    expect((error as Error).message).toBe('GetProcess: network error (ECONNREFUSED)');
+    expect(messages).toEqual([
+      'GetProcess: network error (ECONNREFUSED)',
+      'GetProcess: network error (ETIMEDOUT)',
+      'GetProcess: network error',
+      'GetProcess: network error',
+    ]);
   });
 
-  test('the caller\'s abort is transient too', async () => {
+  test('the caller\'s abort is transient too (aborted)', async () => {
     const { client, unico } = setup();
     await client.getProcess(PROCESS_ID);
     unico.processScript.push('hang');
@@ -383,7 +548,15 @@ describe('answers and failures', () => {
     const pending = caught(client.getProcess(PROCESS_ID, controller.signal));
     controller.abort(new Error('lambda deadline'));
 
-    expect(await pending).toMatchObject({ name: 'UnicoTransientError', message: 'GetProcess: abandoned by the caller' });
+    expect(await pending).toMatchObject({ name: 'UnicoTransientError', code: 'aborted', message: 'GetProcess: abandoned by the caller' });
+  });
+
+  test('a redirect is not followed: the answer is classified as it is', async () => {
+    const { client, unico } = setup();
+    await client.getProcess(PROCESS_ID);
+
+    expect(unico.getProcessRequests[0]?.headers.get('accept')).toBe('application/json');
+    expect(unico.seenInit.at(-1)?.redirect).toBe('manual');
   });
 });
 
@@ -398,7 +571,67 @@ describe('the request budget', () => {
     expect(unico.tokenRequests.length + unico.getProcessRequests.length).toBe(3);
   });
 
-  test('no room in the budget within budgetWaitMs: transient, and nothing sent', async () => {
+  test('the caller\'s deadline goes with every acquire, the token request\'s included', async () => {
+    const { client, budget } = setup();
+
+    await client.getProcess(PROCESS_ID, undefined, START + 2500);
+    await client.getProcess(PROCESS_ID);
+
+    expect(budget.deadlines).toEqual([START + 2500, START + 2500, undefined]);
+  });
+
+  test('a budget whose next grant comes after the deadline: budget_wait at once, retryAfterMs until that grant, nothing sent', async () => {
+    let calls = 0;
+    const { client, unico } = setup('web-sdk', {
+      budget: {
+        acquire: async (_signal, notAfterMs) => {
+          calls += 1;
+          throw Object.assign(new Error(`next grant after ${notAfterMs}`), { name: 'BudgetWaitTooLongError', retryAtMs: START + 1800 });
+        },
+        pauseUntil: async () => undefined,
+      },
+    });
+
+    const error = await caught(client.getProcess(PROCESS_ID, undefined, START + 500));
+
+    expect(error).toBeInstanceOf(UnicoTransientError);
+    expect(error).toMatchObject({
+      code: 'budget_wait', retryAfterMs: 1800, status: undefined,
+      message: 'token request: the request budget has no room before the caller\'s deadline (next in 1800 ms)',
+    });
+    expect(calls).toBe(1);
+    expect(unico.tokenRequests).toHaveLength(0);
+  });
+
+  test('a budget_wait on GetProcess, and a grant time already past, give retryAfterMs 0 at least', async () => {
+    let refuse = false;
+    const { client, unico } = setup('web-sdk', {
+      budget: {
+        acquire: async () => {
+          if (refuse) throw Object.assign(new Error('later'), { name: 'BudgetWaitTooLongError', retryAtMs: START - 50 });
+        },
+        pauseUntil: async () => undefined,
+      },
+    });
+    await client.getProcess(PROCESS_ID);
+    refuse = true;
+
+    expect(await caught(client.getProcess(PROCESS_ID, undefined, START))).toMatchObject({ code: 'budget_wait', retryAfterMs: 0, message: expect.stringMatching(/^GetProcess: /) });
+    expect(unico.getProcessRequests).toHaveLength(1);
+  });
+
+  test('an error named like the budget\'s but without a usable retryAtMs is a budget failure', async () => {
+    const { client } = setup('web-sdk', {
+      budget: {
+        acquire: async () => { throw Object.assign(new Error('odd'), { name: 'BudgetWaitTooLongError', retryAtMs: Number.NaN }); },
+        pauseUntil: async () => undefined,
+      },
+    });
+
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'budget_unavailable' });
+  });
+
+  test('no room in the budget within budgetWaitMs: budget_wait, and nothing sent', async () => {
     const { client, unico } = setup('web-sdk', {
       budgetWaitMs: 10,
       budget: { acquire: (signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))), pauseUntil: async () => undefined },
@@ -406,16 +639,35 @@ describe('the request budget', () => {
 
     const error = await caught(client.getProcess(PROCESS_ID));
 
-    expect(error).toMatchObject({ name: 'UnicoTransientError', message: 'token request: no room in the request budget within 10 ms' });
+    expect(error).toMatchObject({ name: 'UnicoTransientError', code: 'budget_wait', message: 'token request: no room in the request budget within 10 ms' });
+    expect((error as UnicoTransientError).retryAfterMs).toBeUndefined();
     expect(unico.tokenRequests).toHaveLength(0);
   });
 
-  test('a budget that fails (its table unreachable) is transient', async () => {
+  test('the caller giving up while waiting for the budget: aborted', async () => {
     const { client } = setup('web-sdk', {
-      budget: { acquire: async () => { throw new Error('ResourceNotFoundException'); }, pauseUntil: async () => undefined },
+      budget: { acquire: (signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))), pauseUntil: async () => undefined },
+    });
+    const controller = new AbortController();
+
+    const pending = caught(client.getProcess(PROCESS_ID, controller.signal));
+    controller.abort(new Error('deadline'));
+
+    expect(await pending).toMatchObject({ name: 'UnicoTransientError', code: 'aborted' });
+  });
+
+  test('a budget that fails (its table unreachable) is transient (budget_unavailable), and starts no token back-off', async () => {
+    let failing = true;
+    const { client, unico } = setup('web-sdk', {
+      budget: { acquire: async () => { if (failing) throw new Error('ResourceNotFoundException'); }, pauseUntil: async () => undefined },
     });
 
-    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ name: 'UnicoTransientError', message: 'token request: the request budget is unavailable' });
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({
+      name: 'UnicoTransientError', code: 'budget_unavailable', message: 'token request: the request budget is unavailable',
+    });
+    failing = false;
+    expect((await client.getProcess(PROCESS_ID)).final).toBe(true);
+    expect(unico.tokenRequests).toHaveLength(1);
   });
 });
 
