@@ -6,13 +6,13 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
+  GcraRequestBudget,
   UNICO_TENANT_REQUESTS_PER_SECOND,
-  WindowedRequestBudget,
   type BudgetTime,
-  type RateWindowAttempt,
-  type RateWindowState,
-  type RateWindowStore,
-  type WindowedBudgetSettings,
+  type GcraBudgetSettings,
+  type RateLimitState,
+  type RateLimitStore,
+  type Reservation,
 } from '../../core/unico/request-budget.ts';
 import { CLAIMS_TABLE } from '../../contracts/claims-table.ts';
 
@@ -22,7 +22,7 @@ const { partitionKey, sortKey } = CLAIMS_TABLE;
 export const DEFAULT_BUDGET_KEY = 'budget#unico';
 export const BUDGET_SORT_KEY = 'rate';
 
-export interface DynamoDbRateWindowStoreOptions {
+export interface DynamoDbRateLimitStoreOptions {
   readonly client: DynamoDBClient;
   /** The claims table: the record is one more item in it, so no new table or grant is needed. */
   readonly tableName: string;
@@ -32,43 +32,46 @@ export interface DynamoDbRateWindowStoreOptions {
 
 /**
  * The request budget's shared record (see lambdas/core/unico/request-budget.ts) as one item of
- * the claims table: `{ processId: "budget#unico", state: "rate", windowSecond, grants,
- * pausedUntil }`. It carries no `expiresAt`, so TTL never removes it (and a removed one would
- * simply be created again by the next grant).
+ * the claims table: `{ processId: "budget#unico", state: "rate", tat, pausedUntil }`. It carries
+ * no `expiresAt`, so TTL never removes it (and a removed one would simply start again).
  *
- * Each operation is one conditional UpdateItem. Real DynamoDB returns the item a failed condition
- * saw (ReturnValuesOnConditionCheckFailure); dynalite does not, and then the budget reads it.
+ * Each write is one conditional UpdateItem that returns the item it left. Real DynamoDB also
+ * returns the item a failed condition saw (ReturnValuesOnConditionCheckFailure); dynalite does
+ * not, and then the budget reads it.
  */
-export class DynamoDbRateWindowStore implements RateWindowStore {
+export class DynamoDbRateLimitStore implements RateLimitStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #key: Record<string, AttributeValue>;
 
-  constructor(options: DynamoDbRateWindowStoreOptions) {
+  constructor(options: DynamoDbRateLimitStoreOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#key = { [partitionKey]: { S: options.key ?? DEFAULT_BUDGET_KEY }, [sortKey]: { S: BUDGET_SORT_KEY } };
   }
 
-  take(windowSecond: number, max: number, nowMs: number, signal?: AbortSignal): Promise<RateWindowAttempt> {
-    return this.#conditionalUpdate(
-      'SET #grants = #grants + :one',
-      '#window = :window AND #grants < :max AND (attribute_not_exists(#paused) OR #paused <= :now)',
-      { ':one': num(1), ':window': num(windowSecond), ':max': num(max), ':now': num(nowMs) },
+  async advance(intervalMs: number, fromMs: number, notAfterMs: number | undefined, signal?: AbortSignal): Promise<Reservation> {
+    const inQueue = notAfterMs === undefined ? '#tat >= :from' : '#tat BETWEEN :from AND :notAfter';
+    const attempt = await this.#conditionalUpdate(
+      'SET #tat = #tat + :interval',
+      `${inQueue} AND (attribute_not_exists(#paused) OR #paused <= #tat)`,
+      { ':interval': num(intervalMs), ':from': num(fromMs), ...(notAfterMs === undefined ? {} : { ':notAfter': num(notAfterMs) }) },
       signal,
     );
+    return attempt.written ? { reserved: true, slotMs: attempt.state.tat - intervalMs, state: attempt.state } : attempt.refused;
   }
 
-  open(windowSecond: number, nowMs: number, signal?: AbortSignal): Promise<RateWindowAttempt> {
-    return this.#conditionalUpdate(
-      'SET #window = :window, #grants = :one',
-      '(attribute_not_exists(#window) OR #window < :window) AND (attribute_not_exists(#paused) OR #paused <= :now)',
-      { ':one': num(1), ':window': num(windowSecond), ':now': num(nowMs) },
+  async restart(slotMs: number, intervalMs: number, signal?: AbortSignal): Promise<Reservation> {
+    const attempt = await this.#conditionalUpdate(
+      'SET #tat = :next',
+      '(attribute_not_exists(#tat) OR #tat <= :slot) AND (attribute_not_exists(#paused) OR #paused <= :slot)',
+      { ':next': num(slotMs + intervalMs), ':slot': num(slotMs) },
       signal,
     );
+    return attempt.written ? { reserved: true, slotMs, state: attempt.state } : attempt.refused;
   }
 
-  async read(signal?: AbortSignal): Promise<RateWindowState | undefined> {
+  async read(signal?: AbortSignal): Promise<RateLimitState | undefined> {
     const { Item } = await this.#client.send(
       new GetItemCommand({ TableName: this.#tableName, Key: this.#key, ConsistentRead: true }),
       signal === undefined ? {} : { abortSignal: signal },
@@ -91,13 +94,16 @@ export class DynamoDbRateWindowStore implements RateWindowStore {
     condition: string,
     values: Record<string, AttributeValue>,
     signal: AbortSignal | undefined,
-  ): Promise<RateWindowAttempt> {
+  ): Promise<
+    | { readonly written: true; readonly state: RateLimitState }
+    | { readonly written: false; readonly refused: Reservation & { reserved: false } }
+  > {
     const names: Record<string, string> = {};
     for (const [placeholder, name] of Object.entries(ATTRIBUTE_NAMES)) {
       if (update.includes(placeholder) || condition.includes(placeholder)) names[placeholder] = name;
     }
     try {
-      await this.#client.send(
+      const { Attributes } = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: this.#key,
@@ -105,49 +111,49 @@ export class DynamoDbRateWindowStore implements RateWindowStore {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
         signal === undefined ? {} : { abortSignal: signal },
       );
-      return { granted: true };
+      return { written: true, state: toState(Attributes ?? {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { granted: false, state: error.Item === undefined ? undefined : toState(error.Item) };
+      return { written: false, refused: { reserved: false, state: error.Item === undefined ? undefined : toState(error.Item) } };
     }
   }
 }
 
-export interface DynamoDbRequestBudgetOptions extends DynamoDbRateWindowStoreOptions, Partial<WindowedBudgetSettings> {
-  /** For tests: the clock, sleep and randomness. */
+export interface DynamoDbRequestBudgetOptions extends DynamoDbRateLimitStoreOptions, Partial<GcraBudgetSettings> {
+  /** For tests: the clock and sleep. */
   readonly time?: BudgetTime;
 }
 
 /**
  * The request budget every Lambda that calls Unico shares: one record in the claims table.
  * `maxPerSecond` is this deployment's share of the tenant's budget (default: all of Unico's
- * default 10); processor and fallback must be given the same value and key.
+ * default 10); every caller of one key must be given the same value.
  */
-export function createDynamoDbRequestBudget(options: DynamoDbRequestBudgetOptions): WindowedRequestBudget {
-  const { client, tableName, key, maxPerSecond, guardMs, jitterMs, time } = options;
-  const store = new DynamoDbRateWindowStore({ client, tableName, ...(key === undefined ? {} : { key }) });
-  const settings: WindowedBudgetSettings = {
+export function createDynamoDbRequestBudget(options: DynamoDbRequestBudgetOptions): GcraRequestBudget {
+  const { client, tableName, key, maxPerSecond, guardMs, time } = options;
+  const store = new DynamoDbRateLimitStore({ client, tableName, ...(key === undefined ? {} : { key }) });
+  const settings: GcraBudgetSettings = {
     maxPerSecond: maxPerSecond ?? UNICO_TENANT_REQUESTS_PER_SECOND,
     ...(guardMs === undefined ? {} : { guardMs }),
-    ...(jitterMs === undefined ? {} : { jitterMs }),
   };
-  return time === undefined ? new WindowedRequestBudget(store, settings) : new WindowedRequestBudget(store, settings, time);
+  return new GcraRequestBudget(store, settings, time);
 }
 
-const ATTRIBUTE_NAMES = { '#window': 'windowSecond', '#grants': 'grants', '#paused': 'pausedUntil' } as const;
+const ATTRIBUTE_NAMES = { '#tat': 'tat', '#paused': 'pausedUntil' } as const;
 
 function num(value: number): AttributeValue {
   return { N: String(value) };
 }
 
-function toState(item: Record<string, AttributeValue>): RateWindowState {
+function toState(item: Record<string, AttributeValue>): RateLimitState {
   const read = (name: string): number => {
     const value = Number(item[name]?.N ?? '0');
     return Number.isFinite(value) ? value : 0;
   };
-  return { windowSecond: read('windowSecond'), grants: read('grants'), pausedUntil: read('pausedUntil') };
+  return { tat: read('tat'), pausedUntil: read('pausedUntil') };
 }

@@ -1,219 +1,206 @@
 /**
- * A requests-per-second budget for calls to Unico, shared by every concurrent Lambda (processor
- * and fallback together): Unico gives a tenant 10 requests per second across its API (token and
- * GetProcess alike), and a 429 from it means everybody should hold off.
+ * A requests-per-second budget for calls to Unico, shared by every concurrent Lambda: Unico gives
+ * a tenant 10 requests per second across its API (token and GetProcess alike), counted over a
+ * sliding window, and a 429 from it means everybody should hold off.
  *
- * The budget is a fixed window of one wall-clock second, kept in one shared record:
+ * The budget is GCRA (the generic cell rate algorithm) used as a scheduler: one shared value, the
+ * theoretical arrival time `tat` (the first free slot), and `pausedUntil`. Slots are an emission
+ * interval T = ceil((1000 + guardMs) / maxPerSecond) ms apart, with a burst of 1 (tolerance 0).
+ * acquire() reserves the slot s = max(tat, pausedUntil, now) and sets tat = s + T, with ONE
+ * conditional write on the record, of one of two kinds:
+ *   advance: tat = tat + T   if now <= tat <= notAfter and pausedUntil <= tat (a queue: s = tat);
+ *   restart: tat = s + T     if tat <= s (or none) and pausedUntil <= s (idle: s = now or the pause's end).
+ * Advances never race each other (the store applies them one after the other, each to the value
+ * the last one left), so a crowd of callers costs one write per grant, not one per caller per slot.
+ * A refused write (the wrong kind for the record, or a pause) returns the record (or one read
+ * replaces it), and the caller picks the right kind from it. It then sleeps until its slot.
  *
- *   { windowSecond, grants, pausedUntil }
+ * Why no sliding 1,000 ms window sees more than maxPerSecond grants:
+ * - A grant is used at a moment u in [s, s + guardMs]: after its slot, and never later than the
+ *   guard (a write that came back later, or a sleep that overran, lets the slot go). Slots are
+ *   at least T apart, so grants n apart satisfy u_n - u_1 >= (n - 1)T - guardMs. With n = max + 1,
+ *   (n - 1)T >= 1000 + guardMs, so u_n - u_1 >= 1000: they never share a window [t, t + 1000).
+ * - A burst above 1 would break this: with tolerance (B - 1)T, B - 1 grants more fit in a window.
+ *   So the burst is 1; the guard costs throughput instead: max * 1000 / (1000 + guardMs) per second.
+ * - The guard exists because a write takes time: the slot is fixed when the store applies it, the
+ *   grant is used when the answer comes back. It also absorbs small clock differences between Lambdas.
+ * - pauseUntil(t) only moves `pausedUntil` forward, and both writes refuse a slot before it. A caller
+ *   that reserved a slot more than a guard ahead reads the record before using it, and lets the
+ *   slot go when a pause stored meanwhile covers it: after a 429 with Retry-After, no grant
+ *   anywhere before t, save those already checked within a guard of their slot.
+ * - `tat` and `pausedUntil` only grow, so what a process last saw is a lower bound of the record:
+ *   when it already puts the earliest grant after the caller's `notAfterMs`, acquire rejects at
+ *   once, without a write.
  *
- * acquire() takes one grant with a single conditional write, of one of two kinds:
- *   take: grants + 1   if windowSecond = this second, grants < max, and no pause runs now;
- *   open: windowSecond = this second, grants = 1   if the stored window is older (or absent),
- *         and no pause runs now.
- * When neither applies, the caller learns the record (from the failed write, or one consistent
- * read) and sleeps: until `pausedUntil` when a pause runs, else until the next second (plus a
- * little jitter, so waiters do not all wake at the same millisecond); then it tries again,
- * for as long as its signal allows.
- *
- * Why it holds:
- * - Every grant is one conditional write on one record, and the store applies writes to one
- *   record one at a time, so two callers can never both see "grants = max - 1" and both pass:
- *   each window value gets at most `max` grants, whatever the number of callers or Lambdas.
- * - `windowSecond` only grows (open requires the stored one to be older), so a window once left
- *   is never reopened, even by a caller whose clock lags: it simply waits.
- * - A grant is used at once. A grant taken in the last `guardMs` of its second (or whose write
- *   came back that late) is not used: the caller lets it go and tries again in the next second.
- *   A request sent under a grant of second s thus leaves before s + 1 - guardMs and reaches
- *   Unico within second s if it travels faster than the guard, so Unico counts at most `max` in
- *   any of its seconds, also when clocks differ by less than the guard.
- * - pauseUntil(t) only moves `pausedUntil` forward. Both writes refuse while a pause runs, so
- *   after a 429 with Retry-After no caller anywhere is granted a request before t; only requests
- *   granted before the pause was stored may still be on their way.
- *
- * The store needs no transactions, no TTL and no old values returned by failed conditions
- * (when it cannot return them, one read replaces them), so it works on DynamoDB and dynalite.
- * All callers of one record must use the same `maxPerSecond`.
+ * Unused slots (an abort, a late write) are simply lost: the budget only ever errs on the side of
+ * fewer requests. All callers of one record must use the same maxPerSecond and guardMs.
  */
+import { setTimeout as sleepFor } from 'node:timers/promises';
 
 /** What every call to Unico goes through first. */
 export interface RequestBudget {
-  /** Resolves when one request may be sent now; rejects with the signal's reason when it aborts first. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when one request may be sent now. Rejects with the signal's reason when it aborts
+   * first, and at once with BudgetWaitTooLongError when no grant can come by `notAfterMs` (epoch ms).
+   */
+  acquire(signal?: AbortSignal, notAfterMs?: number): Promise<void>;
   /** No request is granted anywhere before `epochMs` (a 429's Retry-After). Never shortens a pause. */
   pauseUntil(epochMs: number): Promise<void>;
+}
+
+/** The earliest grant comes after the caller's limit: it did not wait for it. */
+export class BudgetWaitTooLongError extends Error {
+  override readonly name = 'BudgetWaitTooLongError';
+  /** Epoch ms when asking again makes sense (the next free slot, or the pause's end). */
+  readonly retryAtMs: number;
+
+  constructor(retryAtMs: number, notAfterMs: number) {
+    super(`the request budget has no grant before ${retryAtMs}, later than ${notAfterMs}`);
+    this.retryAtMs = retryAtMs;
+  }
 }
 
 /** Unico's default per tenant: 10 requests per second across its API. */
 export const UNICO_TENANT_REQUESTS_PER_SECOND = 10;
 
-/** The shared record. Times are epoch milliseconds, the window an epoch second. */
-export interface RateWindowState {
-  readonly windowSecond: number;
-  readonly grants: number;
-  /** 0 when no pause was ever set. */
+/** The shared record. Epoch milliseconds; 0 when never set. */
+export interface RateLimitState {
+  /** The theoretical arrival time: the first slot nobody holds. */
+  readonly tat: number;
   readonly pausedUntil: number;
 }
 
-export type RateWindowAttempt =
-  | { readonly granted: true }
-  /** `state` is the record as the failed write saw it, when the store could tell. */
-  | { readonly granted: false; readonly state: RateWindowState | undefined };
+export type Reservation =
+  /** `slotMs` is the slot this write took; `state` the record it left. */
+  | { readonly reserved: true; readonly slotMs: number; readonly state: RateLimitState }
+  /** `state` is the record as the refused write saw it, when the store could tell. */
+  | { readonly reserved: false; readonly state: RateLimitState | undefined };
 
 /** Where the record lives (DynamoDB in AWS and in the local stack; memory in unit tests). */
-export interface RateWindowStore {
-  /** One more grant in `windowSecond`, if it is the stored window, it holds fewer than `max`, and no pause runs at `nowMs`. */
-  take(windowSecond: number, max: number, nowMs: number, signal?: AbortSignal): Promise<RateWindowAttempt>;
-  /** Starts `windowSecond` with one grant, if the stored window is older (or none) and no pause runs at `nowMs`. */
-  open(windowSecond: number, nowMs: number, signal?: AbortSignal): Promise<RateWindowAttempt>;
+export interface RateLimitStore {
+  /** Takes the slot `tat` (tat += intervalMs) if fromMs <= tat <= notAfterMs and no pause runs past tat. */
+  advance(intervalMs: number, fromMs: number, notAfterMs: number | undefined, signal?: AbortSignal): Promise<Reservation>;
+  /** Takes the slot `slotMs` (tat = slotMs + intervalMs) if tat <= slotMs (or none) and no pause runs past it. */
+  restart(slotMs: number, intervalMs: number, signal?: AbortSignal): Promise<Reservation>;
   /** The record, read consistently; undefined when it does not exist yet. */
-  read(signal?: AbortSignal): Promise<RateWindowState | undefined>;
+  read(signal?: AbortSignal): Promise<RateLimitState | undefined>;
   /** pausedUntil = max(pausedUntil, untilMs). */
   extendPause(untilMs: number, signal?: AbortSignal): Promise<void>;
 }
 
-export interface WindowedBudgetSettings {
-  /** Grants per wall-clock second, across every caller of the store. */
+export interface GcraBudgetSettings {
+  /** Grants in any sliding 1,000 ms, across every caller of the store. */
   readonly maxPerSecond: number;
-  /** No grant is used in the last `guardMs` of a second (see above). Default 100. */
+  /** How late after its slot a grant may still be used (see above). Default 50. */
   readonly guardMs?: number;
-  /** Waiters wake up to this many ms after the moment they wait for. Default 50. */
-  readonly jitterMs?: number;
 }
 
-/** Clock (epoch ms), sleep and randomness: the real ones by default, fakes in tests. */
+/** Clock (epoch ms) and sleep: the real ones by default, fakes in tests. */
 export interface BudgetTime {
   readonly now: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly random: () => number;
 }
 
 export const realBudgetTime: BudgetTime = {
   now: () => Date.now(),
-  sleep: (ms, signal) => abortableSleep(ms, signal),
-  random: Math.random,
+  // node:timers/promises rejects with an AbortError; callers expect the signal's own reason.
+  sleep: (ms, signal) =>
+    sleepFor(ms, undefined, signal === undefined ? {} : { signal }).catch((error: unknown) => {
+      throw signal?.reason ?? error;
+    }),
 };
 
-const DEFAULT_GUARD_MS = 100;
-const DEFAULT_JITTER_MS = 50;
-/** A failed write followed by a read that shows room is a race lost to another caller: try again at once, a few times. */
-const IMMEDIATE_RETRIES = 3;
+const DEFAULT_GUARD_MS = 50;
+const NO_RECORD: RateLimitState = { tat: 0, pausedUntil: 0 };
 
-/** The second that holds `nowMs`, and when it ends. */
-export function windowOf(nowMs: number): { readonly second: number; readonly endsAt: number } {
-  const second = Math.floor(nowMs / 1000);
-  return { second, endsAt: (second + 1) * 1000 };
-}
-
-/** Whether a grant at `nowMs` may still be used in its window `second` (outside the guard at its end). */
-export function usableAt(second: number, nowMs: number, guardMs: number): boolean {
-  return nowMs >= second * 1000 && nowMs < (second + 1) * 1000 - guardMs;
-}
-
-/**
- * When to try again after a refused grant at `nowMs`, given the record: at the end of a pause,
- * else at the start of the next second; `undefined` when the record shows room (a lost race).
- */
-export function nextAttemptAt(state: RateWindowState | undefined, nowMs: number, maxPerSecond: number): number | undefined {
-  const { second, endsAt } = windowOf(nowMs);
-  if (state === undefined) return undefined;
-  if (state.pausedUntil > nowMs) return Math.max(state.pausedUntil, nowMs);
-  if (state.windowSecond < second) return undefined;
-  if (state.windowSecond === second && state.grants < maxPerSecond) return undefined;
-  // The window is full, or a caller whose clock runs ahead opened a later one: wait for it.
-  return Math.max(endsAt, state.windowSecond * 1000);
+/** The emission interval: max + 1 grants used up to a guard late still span 1,000 ms. */
+export function emissionIntervalMs(maxPerSecond: number, guardMs: number): number {
+  return Math.ceil((1000 + guardMs) / maxPerSecond);
 }
 
 /** The budget over a shared store: see the top of this file for how it holds. */
-export class WindowedRequestBudget implements RequestBudget {
-  readonly #store: RateWindowStore;
-  readonly #max: number;
+export class GcraRequestBudget implements RequestBudget {
+  readonly #store: RateLimitStore;
   readonly #guardMs: number;
-  readonly #jitterMs: number;
+  readonly #intervalMs: number;
   readonly #time: BudgetTime;
-  /** The last window this process saw opened: then `take` is tried before `open`. */
-  #lastSeenSecond = Number.NEGATIVE_INFINITY;
+  /** The record as this process last saw it: a lower bound of the stored one. */
+  #known: RateLimitState = NO_RECORD;
 
-  constructor(store: RateWindowStore, settings: WindowedBudgetSettings, time: BudgetTime = realBudgetTime) {
+  constructor(store: RateLimitStore, settings: GcraBudgetSettings, time: BudgetTime = realBudgetTime) {
     const guardMs = settings.guardMs ?? DEFAULT_GUARD_MS;
-    const jitterMs = settings.jitterMs ?? DEFAULT_JITTER_MS;
     if (!Number.isInteger(settings.maxPerSecond) || settings.maxPerSecond < 1) {
       throw new RangeError('maxPerSecond must be a whole number of at least 1');
     }
-    if (!(guardMs >= 0 && guardMs <= 500 && jitterMs >= 0 && jitterMs <= 500)) {
-      throw new RangeError('guardMs and jitterMs must be from 0 to 500');
+    if (!Number.isInteger(guardMs) || guardMs < 0 || guardMs > 500) {
+      throw new RangeError('guardMs must be a whole number from 0 to 500');
     }
     this.#store = store;
-    this.#max = settings.maxPerSecond;
     this.#guardMs = guardMs;
-    this.#jitterMs = jitterMs;
+    this.#intervalMs = emissionIntervalMs(settings.maxPerSecond, guardMs);
     this.#time = time;
   }
 
-  get maxPerSecond(): number {
-    return this.#max;
+  get intervalMs(): number {
+    return this.#intervalMs;
   }
 
-  async acquire(signal?: AbortSignal): Promise<void> {
-    let immediateRetries = 0;
+  async acquire(signal?: AbortSignal, notAfterMs?: number): Promise<void> {
     for (;;) {
-      signal?.throwIfAborted();
-      const now = this.#time.now();
-      const { second, endsAt } = windowOf(now);
-      if (!usableAt(second, now, this.#guardMs)) {
-        await this.#sleepUntil(endsAt, signal);
-        continue;
-      }
-
-      const attempt = await this.#tryGrant(second, now, signal);
-      if (attempt.granted) {
-        this.#lastSeenSecond = second;
-        // The write may have come back late: a grant is used only inside its own window.
-        if (usableAt(second, this.#time.now(), this.#guardMs)) return;
-        continue;
-      }
-
-      const state = attempt.state ?? (await this.#store.read(signal));
-      const wakeAt = nextAttemptAt(state, this.#time.now(), this.#max);
-      if (state !== undefined && state.windowSecond >= second) this.#lastSeenSecond = state.windowSecond;
-      if (wakeAt === undefined && immediateRetries < IMMEDIATE_RETRIES) {
-        immediateRetries += 1;
-        continue;
-      }
-      immediateRetries = 0;
-      await this.#sleepUntil(wakeAt ?? endsAt, signal);
+      const slot = await this.#reserve(signal, notAfterMs);
+      if (await this.#useAt(slot, signal)) return;
     }
   }
 
   async pauseUntil(epochMs: number): Promise<void> {
     await this.#store.extendPause(epochMs);
+    this.#learn({ tat: 0, pausedUntil: epochMs });
   }
 
-  /** take and open, in the order most likely to succeed first; the refusal of the second when both fail. */
-  async #tryGrant(second: number, now: number, signal: AbortSignal | undefined): Promise<RateWindowAttempt> {
-    const takeFirst = this.#lastSeenSecond === second;
-    const first = takeFirst
-      ? await this.#store.take(second, this.#max, now, signal)
-      : await this.#store.open(second, now, signal);
-    if (first.granted) return first;
-    // The first refusal already tells why when the store returned the record.
-    if (first.state !== undefined && !this.#otherMightSucceed(first.state, second, now, takeFirst)) return first;
-    const other = takeFirst
-      ? await this.#store.open(second, now, signal)
-      : await this.#store.take(second, this.#max, now, signal);
-    return other.granted || other.state !== undefined ? other : first.state !== undefined ? first : other;
+  /** One slot, taken with one write when what this process knows is right (two when not). */
+  async #reserve(signal: AbortSignal | undefined, notAfterMs: number | undefined): Promise<number> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.#time.now();
+      const { tat, pausedUntil } = this.#known;
+      const earliest = Math.max(now, tat, pausedUntil);
+      if (notAfterMs !== undefined && earliest > notAfterMs) throw new BudgetWaitTooLongError(earliest, notAfterMs);
+
+      // A queue runs (tat ahead, no pause past it): join it. Otherwise start at now or the pause's end.
+      const reservation =
+        tat >= now && pausedUntil <= tat
+          ? await this.#store.advance(this.#intervalMs, now, notAfterMs, signal)
+          : await this.#store.restart(Math.max(now, pausedUntil), this.#intervalMs, signal);
+      if (reservation.reserved) {
+        this.#learn(reservation.state);
+        return reservation.slotMs;
+      }
+      // The record as it is now replaces what this process knew (also if it was reset).
+      this.#known = reservation.state ?? (await this.#store.read(signal)) ?? NO_RECORD;
+    }
   }
 
-  /** Whether, given the record that refused one write, the other write could pass. */
-  #otherMightSucceed(state: RateWindowState, second: number, now: number, triedTake: boolean): boolean {
-    if (state.pausedUntil > now) return false;
-    return triedTake ? state.windowSecond < second : state.windowSecond === second && state.grants < this.#max;
+  /** Sleeps until `slot`; whether the grant may be used then (false: let it go and reserve again). */
+  async #useAt(slot: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const wake = slot - this.#guardMs;
+    if (this.#time.now() < wake) {
+      // Reserved ahead: a pause may have been stored since. Read the record a guard before the slot.
+      await this.#time.sleep(wake - this.#time.now(), signal);
+      const state = (await this.#store.read(signal)) ?? NO_RECORD;
+      this.#learn(state);
+      if (state.pausedUntil > slot) return false;
+    }
+    const now = this.#time.now();
+    if (now < slot) await this.#time.sleep(slot - now, signal);
+    // A write (or read) that came back later than the guard: using it now could crowd the next slots.
+    return this.#time.now() <= slot + this.#guardMs;
   }
 
-  async #sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const jitter = Math.floor(this.#time.random() * this.#jitterMs);
-    const ms = Math.max(0, epochMs - this.#time.now()) + jitter;
-    await this.#time.sleep(ms, signal);
+  #learn(state: RateLimitState): void {
+    this.#known = {
+      tat: Math.max(this.#known.tat, state.tat),
+      pausedUntil: Math.max(this.#known.pausedUntil, state.pausedUntil),
+    };
   }
 }
 
@@ -222,37 +209,40 @@ export class WindowedRequestBudget implements RequestBudget {
  * model the DynamoDB store is tested against. Each call applies atomically, as a conditional
  * write does, and returns the record on refusal.
  */
-export class InMemoryRateWindowStore implements RateWindowStore {
-  #state: RateWindowState | undefined;
+export class InMemoryRateLimitStore implements RateLimitStore {
+  #state: RateLimitState | undefined;
 
-  get state(): RateWindowState | undefined {
+  get state(): RateLimitState | undefined {
     return this.#state;
   }
 
-  async take(windowSecond: number, max: number, nowMs: number): Promise<RateWindowAttempt> {
+  async advance(intervalMs: number, fromMs: number, notAfterMs: number | undefined): Promise<Reservation> {
     const state = this.#state;
-    if (state === undefined || state.windowSecond !== windowSecond || state.grants >= max || state.pausedUntil > nowMs) {
-      return { granted: false, state };
+    if (
+      state === undefined ||
+      state.tat < fromMs ||
+      (notAfterMs !== undefined && state.tat > notAfterMs) ||
+      state.pausedUntil > state.tat
+    ) {
+      return { reserved: false, state };
     }
-    this.#state = { ...state, grants: state.grants + 1 };
-    return { granted: true };
+    this.#state = { ...state, tat: state.tat + intervalMs };
+    return { reserved: true, slotMs: state.tat, state: this.#state };
   }
 
-  async open(windowSecond: number, nowMs: number): Promise<RateWindowAttempt> {
-    const state = this.#state;
-    if (state !== undefined && (state.windowSecond >= windowSecond || state.pausedUntil > nowMs)) {
-      return { granted: false, state };
-    }
-    this.#state = { windowSecond, grants: 1, pausedUntil: state?.pausedUntil ?? 0 };
-    return { granted: true };
+  async restart(slotMs: number, intervalMs: number): Promise<Reservation> {
+    const state = this.#state ?? NO_RECORD;
+    if (state.tat > slotMs || state.pausedUntil > slotMs) return { reserved: false, state: this.#state };
+    this.#state = { tat: slotMs + intervalMs, pausedUntil: state.pausedUntil };
+    return { reserved: true, slotMs, state: this.#state };
   }
 
-  async read(): Promise<RateWindowState | undefined> {
+  async read(): Promise<RateLimitState | undefined> {
     return this.#state;
   }
 
   async extendPause(untilMs: number): Promise<void> {
-    const state = this.#state ?? { windowSecond: 0, grants: 0, pausedUntil: 0 };
+    const state = this.#state ?? NO_RECORD;
     if (untilMs > state.pausedUntil) this.#state = { ...state, pausedUntil: untilMs };
   }
 }
@@ -262,22 +252,3 @@ export const UNLIMITED_BUDGET: RequestBudget = {
   acquire: async (signal) => signal?.throwIfAborted(),
   pauseUntil: async () => undefined,
 };
-
-/** setTimeout as a promise that rejects with the signal's reason when it aborts first. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
