@@ -190,11 +190,9 @@ export class UnicoTokenSource {
     const lifetimeMs = lifetimeOf(body?.expires_in) ?? DOCUMENTED_LIFETIME_MS;
     // Ten minutes ahead for hour-long tokens; half the lifetime for short ones.
     const margin = Math.min(this.#settings.tokenRefreshMarginMs, lifetimeMs / 2);
-    this.#cached = {
-      value,
-      refreshAt: obtainedAt + lifetimeMs - margin,
-      usableUntil: obtainedAt + lifetimeMs - Math.min(EXPIRY_SAFETY_MS, lifetimeMs / 4),
-    };
+    const usableUntil = obtainedAt + lifetimeMs - Math.min(EXPIRY_SAFETY_MS, lifetimeMs / 4);
+    // Never later than its last usable moment, or a small margin would send it in its last minute.
+    this.#cached = { value, refreshAt: Math.min(obtainedAt + lifetimeMs - margin, usableUntil), usableUntil };
     this.#nextRefreshAttemptAt = Number.NEGATIVE_INFINITY;
     return value;
   }
