@@ -8,71 +8,111 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DynamoDbRateWindowStore } from '../../../../lambdas/adapters/dynamodb/dynamodb-rate-window-store.ts';
+import {
+  createDynamoDbRequestBudget,
+  DynamoDbRateLimitStore,
+} from '../../../../lambdas/adapters/dynamodb/dynamodb-rate-window-store.ts';
+import { FakeTimeline } from '../../../support/unit/fake-timeline.ts';
 
 const TABLE = 'claims';
 const KEY = { processId: { S: 'budget#unico' }, state: { S: 'rate' } };
-const SECOND = 1_800_000_000;
-const NOW = SECOND * 1000 + 250;
+const NOW = 1_800_000_000_250;
 
 let dynamodb: AwsClientStub<DynamoDBClient>;
-let store: DynamoDbRateWindowStore;
+let store: DynamoDbRateLimitStore;
 
 beforeEach(() => {
   dynamodb = mockClient(DynamoDBClient);
-  store = new DynamoDbRateWindowStore({ client: new DynamoDBClient({}), tableName: TABLE });
+  store = new DynamoDbRateLimitStore({ client: new DynamoDBClient({}), tableName: TABLE });
 });
 
-const refused = (item?: Record<string, { N: string }>) =>
-  Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), item === undefined ? {} : { Item: { ...KEY, ...item } });
+const item = (tat: number | undefined, pausedUntil?: number) => ({
+  ...KEY,
+  ...(tat === undefined ? {} : { tat: { N: String(tat) } }),
+  ...(pausedUntil === undefined ? {} : { pausedUntil: { N: String(pausedUntil) } }),
+});
 
-describe('DynamoDbRateWindowStore', () => {
-  test('take: one conditional increment in the current window, below max, outside a pause', async () => {
-    dynamodb.on(UpdateItemCommand).resolves({});
+const refused = (old?: Record<string, { N: string } | { S: string }>) =>
+  Object.assign(
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+    old === undefined ? {} : { Item: old },
+  );
 
-    expect(await store.take(SECOND, 10, NOW)).toEqual({ granted: true });
-    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+describe('DynamoDbRateLimitStore', () => {
+  test('advance: tat + T, if tat is from now to the limit and no pause runs past it; the slot is the old tat', async () => {
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 300, NOW - 5) });
+
+    expect(await store.advance(105, NOW, NOW + 1000)).toEqual({
+      reserved: true,
+      slotMs: NOW + 195,
+      state: { tat: NOW + 300, pausedUntil: NOW - 5 },
+    });
+    expect(dynamodb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
       Key: KEY,
-      UpdateExpression: 'SET #grants = #grants + :one',
-      ConditionExpression: '#window = :window AND #grants < :max AND (attribute_not_exists(#paused) OR #paused <= :now)',
-      ExpressionAttributeNames: { '#window': 'windowSecond', '#grants': 'grants', '#paused': 'pausedUntil' },
-      ExpressionAttributeValues: { ':one': { N: '1' }, ':window': { N: String(SECOND) }, ':max': { N: '10' }, ':now': { N: String(NOW) } },
+      UpdateExpression: 'SET #tat = #tat + :interval',
+      ConditionExpression: '#tat BETWEEN :from AND :notAfter AND (attribute_not_exists(#paused) OR #paused <= #tat)',
+      ExpressionAttributeNames: { '#tat': 'tat', '#paused': 'pausedUntil' },
+      ExpressionAttributeValues: { ':interval': { N: '105' }, ':from': { N: String(NOW) }, ':notAfter': { N: String(NOW + 1000) } },
+      ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  test('open: a new window with one grant, only over an older one and outside a pause', async () => {
-    dynamodb.on(UpdateItemCommand).resolves({});
+  test('advance without a limit: only the lower bound', async () => {
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
 
-    expect(await store.open(SECOND, NOW)).toEqual({ granted: true });
-    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
-      UpdateExpression: 'SET #window = :window, #grants = :one',
-      ConditionExpression: '(attribute_not_exists(#window) OR #window < :window) AND (attribute_not_exists(#paused) OR #paused <= :now)',
+    expect(await store.advance(105, NOW, undefined)).toEqual({ reserved: true, slotMs: NOW, state: { tat: NOW + 105, pausedUntil: 0 } });
+    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: '#tat >= :from AND (attribute_not_exists(#paused) OR #paused <= #tat)',
+      ExpressionAttributeValues: { ':interval': { N: '105' }, ':from': { N: String(NOW) } },
     });
   });
 
-  test('a refusal carries the record when DynamoDB returns it, and nothing when it does not', async () => {
-    dynamodb.on(UpdateItemCommand)
-      .rejectsOnce(refused({ windowSecond: { N: String(SECOND) }, grants: { N: '10' }, pausedUntil: { N: '42' } }))
-      .rejectsOnce(refused());
+  test('restart: tat = slot + T, if tat and the pause are at or before the slot (or absent)', async () => {
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
 
-    expect(await store.take(SECOND, 10, NOW)).toEqual({ granted: false, state: { windowSecond: SECOND, grants: 10, pausedUntil: 42 } });
-    expect(await store.take(SECOND, 10, NOW)).toEqual({ granted: false, state: undefined });
+    expect(await store.restart(NOW, 105)).toEqual({ reserved: true, slotMs: NOW, state: { tat: NOW + 105, pausedUntil: 0 } });
+    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: KEY,
+      UpdateExpression: 'SET #tat = :next',
+      ConditionExpression: '(attribute_not_exists(#tat) OR #tat <= :slot) AND (attribute_not_exists(#paused) OR #paused <= :slot)',
+      ExpressionAttributeNames: { '#tat': 'tat', '#paused': 'pausedUntil' },
+      ExpressionAttributeValues: { ':next': { N: String(NOW + 105) }, ':slot': { N: String(NOW) } },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  test('a refusal carries the record when DynamoDB returns it, and nothing when it does not (dynalite)', async () => {
+    dynamodb.on(UpdateItemCommand)
+      .rejectsOnce(refused(item(NOW + 900, 42)))
+      .rejectsOnce(refused())
+      .rejectsOnce(refused(item(NOW + 900)));
+
+    expect(await store.restart(NOW, 105)).toEqual({ reserved: false, state: { tat: NOW + 900, pausedUntil: 42 } });
+    expect(await store.advance(105, NOW, undefined)).toEqual({ reserved: false, state: undefined });
+    expect(await store.advance(105, NOW, NOW + 10)).toEqual({ reserved: false, state: { tat: NOW + 900, pausedUntil: 0 } });
   });
 
   test('other failures are thrown, not taken for a refusal', async () => {
     dynamodb.on(UpdateItemCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
 
-    await expect(store.take(SECOND, 10, NOW)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    await expect(store.advance(105, NOW, undefined)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    await expect(store.restart(NOW, 105)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    await expect(store.extendPause(NOW)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
   });
 
-  test('read: consistent; a record without a pause reads pausedUntil 0; none is undefined', async () => {
+  test('read: consistent; absent attributes and numbers that are not read as 0; no item is undefined', async () => {
     dynamodb.on(GetItemCommand)
-      .resolvesOnce({ Item: { ...KEY, windowSecond: { N: String(SECOND) }, grants: { N: '3' } } })
+      .resolvesOnce({ Item: item(NOW + 3) })
+      .resolvesOnce({ Item: { ...KEY, tat: { N: 'not a number' }, pausedUntil: { S: String(NOW) } } })
       .resolvesOnce({});
 
-    expect(await store.read()).toEqual({ windowSecond: SECOND, grants: 3, pausedUntil: 0 });
+    expect(await store.read()).toEqual({ tat: NOW + 3, pausedUntil: 0 });
+    expect(await store.read()).toEqual({ tat: 0, pausedUntil: 0 });
     expect(await store.read()).toBeUndefined();
     expect(dynamodb).toHaveReceivedCommandWith(GetItemCommand, { TableName: TABLE, Key: KEY, ConsistentRead: true });
   });
@@ -81,20 +121,101 @@ describe('DynamoDbRateWindowStore', () => {
     dynamodb.on(UpdateItemCommand).rejects(refused());
 
     await expect(store.extendPause(NOW + 2000)).resolves.toBeUndefined();
-    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: KEY,
       UpdateExpression: 'SET #paused = :until',
       ConditionExpression: 'attribute_not_exists(#paused) OR #paused < :until',
       ExpressionAttributeNames: { '#paused': 'pausedUntil' },
       ExpressionAttributeValues: { ':until': { N: String(NOW + 2000) } },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  test('the key is configurable, one record per tenant', async () => {
-    dynamodb.on(UpdateItemCommand).resolves({});
-    const other = new DynamoDbRateWindowStore({ client: new DynamoDBClient({}), tableName: TABLE, key: 'budget#unico#tenant-b' });
+  test('the caller\'s signal goes with every command', async () => {
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
+    dynamodb.on(GetItemCommand).resolves({});
+    const signal = new AbortController().signal;
 
-    await other.open(SECOND, NOW);
+    await store.advance(105, NOW, undefined, signal);
+    await store.restart(NOW, 105, signal);
+    await store.read(signal);
+    await store.extendPause(NOW, signal);
+
+    const options = [...dynamodb.commandCalls(UpdateItemCommand), ...dynamodb.commandCalls(GetItemCommand)].map((call) => (call.args as unknown[])[1]);
+    expect(options).toEqual([{ abortSignal: signal }, { abortSignal: signal }, { abortSignal: signal }, { abortSignal: signal }]);
+  });
+
+  test('without a signal no options are passed', async () => {
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
+    dynamodb.on(GetItemCommand).resolves({});
+
+    await store.restart(NOW, 105);
+    await store.read();
+
+    const options = [...dynamodb.commandCalls(UpdateItemCommand), ...dynamodb.commandCalls(GetItemCommand)].map((call) => (call.args as unknown[])[1]);
+    expect(options).toEqual([{}, {}]);
+  });
+
+  test('the key is configurable, one record per tenant', async () => {
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
+    const other = new DynamoDbRateLimitStore({ client: new DynamoDBClient({}), tableName: TABLE, key: 'budget#unico#tenant-b' });
+
+    await other.restart(NOW, 105);
 
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, { Key: { processId: { S: 'budget#unico#tenant-b' }, state: { S: 'rate' } } });
+  });
+});
+
+describe('createDynamoDbRequestBudget', () => {
+  test('by default all of Unico\'s 10 per second with a 50 ms guard, on the default key', async () => {
+    const timeline = new FakeTimeline(NOW);
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
+    const budget = createDynamoDbRequestBudget({ client: new DynamoDBClient({}), tableName: TABLE, time: timeline });
+
+    await timeline.run(budget.acquire());
+
+    expect(budget.intervalMs).toBe(105);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: KEY,
+      UpdateExpression: 'SET #tat = :next',
+      ExpressionAttributeValues: { ':next': { N: String(NOW + 105) }, ':slot': { N: String(NOW) } },
+    });
+  });
+
+  test('the share, guard and key given are used', async () => {
+    const timeline = new FakeTimeline(NOW);
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 250) });
+    const budget = createDynamoDbRequestBudget({
+      client: new DynamoDBClient({}),
+      tableName: TABLE,
+      key: 'budget#other',
+      maxPerSecond: 4,
+      guardMs: 0,
+      time: timeline,
+    });
+
+    await timeline.run(budget.acquire());
+
+    expect(budget.intervalMs).toBe(250);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { processId: { S: 'budget#other' }, state: { S: 'rate' } },
+      ExpressionAttributeValues: { ':next': { N: String(NOW + 250) }, ':slot': { N: String(NOW) } },
+    });
+  });
+
+  test('without a clock given, the real one is used', async () => {
+    dynamodb.on(UpdateItemCommand).callsFake((input: { ExpressionAttributeValues: Record<string, { N: string }> }) => ({
+      Attributes: item(Number(input.ExpressionAttributeValues[':next']?.N)),
+    }));
+    const before = Date.now();
+    const budget = createDynamoDbRequestBudget({ client: new DynamoDBClient({}), tableName: TABLE });
+
+    await budget.acquire();
+
+    const slot = Number(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':slot']?.N);
+    expect(slot).toBeGreaterThanOrEqual(before);
+    expect(slot).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -30,7 +30,11 @@ class RecordingStore implements RateLimitStore {
   readonly writeLatenciesMs: number[] = [];
   readonly readLatenciesMs: number[] = [];
 
-  constructor(readonly timeline: FakeTimeline) {}
+  readonly timeline: FakeTimeline;
+
+  constructor(timeline: FakeTimeline) {
+    this.timeline = timeline;
+  }
 
   async advance(intervalMs: number, fromMs: number, notAfterMs: number | undefined): Promise<Reservation> {
     this.calls.push(`advance +${intervalMs} from ${fromMs - START}${notAfterMs === undefined ? '' : ` to ${notAfterMs - START}`}`);
