@@ -2,16 +2,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { safeParse } from 'valibot';
 import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
 import { SqsIntakeQueue } from '../../lambdas/adapters/sqs/sqs-intake-queue.ts';
 import { SqsMessageDelayer } from '../../lambdas/adapters/sqs/sqs-message-delayer.ts';
 import { SqsResultsPublisher } from '../../lambdas/adapters/sqs/sqs-results-publisher.ts';
+import { CONFLICT_MAX_RECEIVES, DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS } from '../../lambdas/contracts/outcome-retries.ts';
 import { resultsEventSchema, type ResultsEvent } from '../../lambdas/contracts/results-event.ts';
+import { processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import type { IntakeMessage } from '../../lambdas/core/acceptance/ports.ts';
-import type { ClaimKey, ClaimLedger, ConfirmationSummary } from '../../lambdas/core/processing/ports.ts';
+import type { ClaimKey, ClaimLedger, ConfirmationSummary, MessageDelayer } from '../../lambdas/core/processing/ports.ts';
 import { NotificationProcessor } from '../../lambdas/core/processing/process-notification.ts';
 import type { FetchedProcess, ProcessFetcher } from '../../lambdas/core/unico/process-fetcher.ts';
 import { createProcessorHandler } from '../../lambdas/processor/processor-handler.ts';
@@ -35,12 +37,16 @@ let intakeQueueUrl: string;
 let resultsQueueUrl: string;
 let queueNumber = 0;
 
-/** Unico as the processor sees it: every process finished OK. */
-const fetcher: ProcessFetcher & { calls: number } = {
+/** Unico as the processor sees it: every process finished OK; those in `huge` answer with 2 MB. */
+const fetcher: ProcessFetcher & { calls: number; huge: Set<string> } = {
   calls: 0,
+  huge: new Set(),
   async getProcess(processId: string): Promise<FetchedProcess> {
     this.calls += 1;
-    return { contract: 'web-sdk', fetchedAt: new Date().toISOString(), process: { id: processId, result: 'PROCESS_RESULT_OK' }, resultCode: 'PROCESS_RESULT_OK' };
+    const process = this.huge.has(processId)
+      ? { id: processId, result: 'PROCESS_RESULT_OK', selfie: 'A'.repeat(2 * 1024 * 1024) }
+      : { id: processId, result: 'PROCESS_RESULT_OK' };
+    return { contract: 'web-sdk', fetchedAt: new Date().toISOString(), process, final: true, resultCode: 'PROCESS_RESULT_OK' };
   },
 };
 
@@ -63,9 +69,24 @@ class CrashingConfirmations implements ClaimLedger {
   }
 }
 
+/** The real delayer with every delay cut to a second, so that a message given back returns within the test. */
+class ShortDelays implements MessageDelayer {
+  readonly asked: number[] = [];
+  readonly #delayer: SqsMessageDelayer;
+  constructor(delayer: SqsMessageDelayer) {
+    this.#delayer = delayer;
+  }
+  delay(receiptHandle: string, seconds: number) {
+    this.asked.push(seconds);
+    return this.#delayer.delay(receiptHandle, Math.min(1, seconds));
+  }
+}
+
 let claims: CrashingConfirmations;
+let delayer: ShortDelays;
 let claimStore: DynamoDbClaimStore;
 const seenEvents: SQSEvent[] = [];
+const answers: SQSBatchResponse[] = [];
 
 beforeAll(async () => {
   [dynamodbEmulator, sqsEmulator] = await Promise.all([startDynamoDbEmulator(), startSqsEmulator()]);
@@ -91,15 +112,18 @@ beforeEach(async () => {
   intakeQueueUrl = (await fifo('intake', '1')).QueueUrl ?? '';
   resultsQueueUrl = (await fifo('results', '30')).QueueUrl ?? '';
   claims = new CrashingConfirmations(claimStore);
+  delayer = new ShortDelays(new SqsMessageDelayer({ client: sqs, queueUrl: intakeQueueUrl }));
   const handler = createProcessorHandler({
     processor: new NotificationProcessor({
       claims,
       publisher: new SqsResultsPublisher({ client: sqs, queueUrl: resultsQueueUrl }),
       fetcher,
       eventSource: 'UnicoWebhook-test',
+      retries: { periodMs: DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS * 1000, conflictMaxReceives: CONFLICT_MAX_RECEIVES },
     }),
-    delayer: new SqsMessageDelayer({ client: sqs, queueUrl: intakeQueueUrl }),
+    delayer,
     logger: new Logger({ logLevel: 'SILENT' }),
+    time: processorTimeBudget(30),
   });
   source = await startSqsEventSource({
     sqs,
@@ -109,7 +133,9 @@ beforeEach(async () => {
     functionTimeoutMs: 30_000,
     handler: async (event, context) => {
       seenEvents.push(event);
-      return handler(event, context);
+      const answer = await handler(event, context);
+      answers.push(answer);
+      return answer;
     },
   });
 });
@@ -140,6 +166,16 @@ async function resultsEvents(count: number, withinMs = 15_000): Promise<ResultsE
   return events;
 }
 
+/** Whether the claim is confirmed within `withinMs` (polled: the confirmation follows the event). */
+async function confirmedWithin(key: ClaimKey, withinMs: number): Promise<boolean> {
+  const giveUpAt = Date.now() + withinMs;
+  while (Date.now() < giveUpAt) {
+    if ((await claimStore.read(key))?.status === 'confirmed') return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 const notification = (overrides: Partial<IntakeMessage> = {}): IntakeMessage => ({
   processId: crypto.randomUUID(),
   state: 'PROCESS_STATE_FINISHED',
@@ -163,8 +199,9 @@ describe('processor against DynamoDB and SQS emulators', () => {
     expect(confirmed.map((claim) => claim?.status)).toEqual(notifications.map(() => 'confirmed'));
   }, 30_000);
 
-  test('the function dies after publishing, before confirming: the retry publishes again and consumers get one event', async () => {
-    claims.confirmFailures = 1;
+  test('the confirmation fails on every in-process try after publishing: the retry publishes again and consumers get one event', async () => {
+    // Three: every try the processor makes in one receive (confirmAttempts' default).
+    claims.confirmFailures = 3;
     const one = notification();
 
     await accept(one);
@@ -172,7 +209,11 @@ describe('processor against DynamoDB and SQS emulators', () => {
 
     expect(events.map((event) => event.id)).toEqual([`${one.processId}:PROCESS_STATE_FINISHED`]);
     expect(claims.confirmFailures).toBe(0);
-    expect((await claimStore.read(one))?.status).toBe('confirmed');
+    expect(await confirmedWithin(one, 10_000)).toBe(true);
+    // The second publish came before the confirmation: the results queue's deduplication dropped it.
+    expect(await drainQueue(sqs, resultsQueueUrl)).toEqual([]);
+    // Given back once, with the first receive's back-off.
+    expect(delayer.asked).toEqual([30]);
   }, 30_000);
 
   test('a copy sent after the deduplication window is dropped: the claim is confirmed, no second event', async () => {
@@ -194,6 +235,40 @@ describe('processor against DynamoDB and SQS emulators', () => {
 
     expect(later).toEqual([]);
     expect(leftOnIntake.Messages ?? []).toEqual([]);
+  }, 30_000);
+
+  test('a 2 MB outcome: exactly one event, with outcome_too_large instead of the outcome, and the intake message deleted', async () => {
+    const one = notification();
+    fetcher.huge.add(one.processId);
+    const answersBefore = answers.length;
+
+    await accept(one);
+    const events = await resultsEvents(1);
+
+    expect(events).toHaveLength(1);
+    const [event] = events as [ResultsEvent];
+    expect(safeParse(resultsEventSchema, event).success).toBe(true);
+    expect(event.id).toBe(`${one.processId}:PROCESS_STATE_FINISHED`);
+    expect(event.data.outcome).toBeNull();
+    expect(event.data.outcomeError).toEqual({
+      status: 200,
+      code: 'outcome_too_large',
+      message: 'the outcome is larger than a results event may carry; read it with GetProcess',
+    });
+    expect((await claimStore.read(one))?.status).toBe('confirmed');
+    // Deleted by the event source after a clean answer: neither waiting nor in flight, never failed.
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: intakeQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    expect(Attributes).toEqual({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+      ApproximateNumberOfMessagesDelayed: '0',
+    });
+    expect(answers.slice(answersBefore).flatMap((answer) => answer.batchItemFailures)).toEqual([]);
   }, 30_000);
 
   test("the events handed to the processor are what Lambda's SQS event source sends (Powertools' SqsSchema)", async () => {
