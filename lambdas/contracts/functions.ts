@@ -14,4 +14,6 @@ export const PROCESSOR_FUNCTION = {
    * is six times this, as AWS advises for an SQS event source.
    */
   timeoutSeconds: 30,
+  /** The SQS event source's maximum concurrency unless the deployment sets its own (2 to 1000). */
+  defaultMaxConcurrency: 5,
 } as const;

@@ -56,9 +56,12 @@ export function apiGatewayEvent(
   return event;
 }
 
-/** A Lambda context for one local invocation, with the function's timeout counting down. */
-export function lambdaContext(functionName: string, timeoutMs: number): Context {
-  const endsAt = Date.now() + timeoutMs;
+/**
+ * A Lambda context for one local invocation, its remaining time counting down to `startedAt` +
+ * the function's timeout (a caller that enforces the timeout passes its own start, so both agree).
+ */
+export function lambdaContext(functionName: string, timeoutMs: number, startedAt = Date.now()): Context {
+  const endsAt = startedAt + timeoutMs;
   const awsRequestId = randomUUID();
   const unsupported = () => {
     throw new Error('callback-style completion is not supported');

@@ -25,7 +25,7 @@ import { emulatorClientConfig, LOCAL_REGION, localClientOptions } from './local-
 import { logLine, SinkLogger, type LineWriter, type LogFormat } from './log-output.ts';
 import { startOAuth2Provider } from './oauth2-provider.ts';
 import { ensureLocalResources } from './resources.ts';
-import { startSqsEventSource } from './sqs-event-source.ts';
+import { FunctionTimeoutError, startSqsEventSource } from './sqs-event-source.ts';
 
 // Where the tests and tools have always found them.
 export { emulatorClientConfig, LOCAL_REGION } from './local-clients.ts';
@@ -230,8 +230,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         handler: processor,
         functionName: PROCESSOR_FUNCTION.serviceName,
         functionTimeoutMs: PROCESSOR_FUNCTION.timeoutSeconds * 1000,
+        maxConcurrency: PROCESSOR_FUNCTION.defaultMaxConcurrency,
+        // A timeout reads as Lambda's own line: "Task timed out after 30.00 seconds".
         onHandlerError: (error) =>
-          processorLogger.error('processor batch failed', { error: error instanceof Error ? error.name : String(error) }),
+          error instanceof FunctionTimeoutError
+            ? processorLogger.error(error.message, { messageIds: error.messageIds })
+            : processorLogger.error('processor batch failed', { error: error instanceof Error ? error.name : String(error) }),
       });
       stoppers.push(eventSource.stop);
     }
