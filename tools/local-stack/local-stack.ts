@@ -1,9 +1,7 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { formatAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
+import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
 import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
@@ -21,6 +19,7 @@ import { startEmulatorThread, type EmulatorThread, type RunningEmulator } from '
 import { startFunctionThreads } from './function-thread.ts';
 import type { LocalIntakeConfig } from './intake-thread.ts';
 import { PortInUseError, startLocalApi } from './local-api.ts';
+import { assertEndpointsFileFree, unicoFormValue, writeOwnedEndpointsFile } from './endpoints-file.ts';
 import { emulatorClientConfig, LOCAL_REGION, localClientOptions } from './local-clients.ts';
 import { logLine, SinkLogger, type LineWriter, type LogFormat } from './log-output.ts';
 import { startOAuth2Provider } from './oauth2-provider.ts';
@@ -72,7 +71,7 @@ export interface LocalEndpoints {
   readonly trackingUrl: string | null;
   readonly auth: {
     readonly mode: AuthSpec['mode'];
-    /** What to enter in Unico's webhook form (or give unico-sim as --auth). */
+    /** What to type in Unico's webhook form for this mode (`USER:PASS`, `HEADER:VALUE`, `VALUE`); `--auth` is `<mode>:<it>`. */
     readonly unico: string;
     readonly tokenUrl?: string;
     readonly clientId?: string;
@@ -87,7 +86,15 @@ export interface LocalEndpoints {
     readonly resultsDlqUrl: string;
   };
   readonly dynamodb: { readonly endpoint: string; readonly region: string; readonly tables: { readonly claims: string } };
-  readonly unicoSimulator: { readonly apiBaseUrl: string; readonly identityUrl: string; readonly adminUrl: string } | null;
+  readonly unicoSimulator: {
+    readonly apiBaseUrl: string;
+    readonly identityUrl: string;
+    readonly adminUrl: string;
+    /** The GetProcess contract it speaks: the shape a process registered through the admin API takes. */
+    readonly contract: UnicoContractName;
+  } | null;
+  /** The processor, null when off (RUN_PROCESSOR=false): results events come at most unicoMaxRps a second. */
+  readonly processor: { readonly unicoMaxRps: number } | null;
 }
 
 export interface RunningLocalStack {
@@ -108,6 +115,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     stoppers.length = 0;
   };
   try {
+    // A running stack's endpoints file is refused before anything starts (see endpoints-file.ts).
+    if (options.endpointsFile !== null) await assertEndpointsFileFree(options.endpointsFile);
     // The emulators run on a thread of their own (see startEmulatorThread); external services are used as they are.
     const emulators: Partial<EmulatorThread> =
       options.dynamodbEndpoint !== undefined && options.sqsEndpoint !== undefined
@@ -129,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       dynamodb.destroy();
       sqs.destroy();
     });
-    const resources = await ensureLocalResources(dynamodb, sqs);
+    const resources = await ensureLocalResources(dynamodb, sqs, sqsEmulator.endpoint);
 
     const oauth2 =
       options.auth.mode === 'oauth2' ? await startOAuth2Provider({ audience: 'unico-webhooks' }) : undefined;
@@ -245,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       trackingUrl: null,
       auth: {
         mode: options.auth.mode,
-        unico: formatAuthSpec(options.auth),
+        unico: unicoFormValue(options.auth),
         ...(oauth2 ? { tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId, clientSecret: oauth2.clientSecret } : {}),
       },
       sqs: {
@@ -262,14 +271,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         tables: { claims: resources.claimsTableName },
       },
       unicoSimulator: simulator
-        ? { apiBaseUrl: simulator.apiBaseUrl, identityUrl: simulator.identityUrl, adminUrl: simulator.adminUrl }
+        ? { apiBaseUrl: simulator.apiBaseUrl, identityUrl: simulator.identityUrl, adminUrl: simulator.adminUrl, contract: simulator.contract }
         : null,
+      processor: options.runProcessor === false ? null : { unicoMaxRps: unico.api.maxRequestsPerSecond },
     };
     if (options.endpointsFile !== null) {
-      const file = options.endpointsFile;
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      stoppers.unshift(() => rm(file, { force: true }));
+      const written = await writeOwnedEndpointsFile(options.endpointsFile, endpoints);
+      stoppers.unshift(written.release);
     }
     return { endpoints, stop };
   } catch (error) {

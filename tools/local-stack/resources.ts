@@ -32,19 +32,31 @@ export interface LocalResources {
 }
 
 
-export async function ensureLocalResources(dynamodb: DynamoDBClient, sqs: SQSClient): Promise<LocalResources> {
+/**
+ * `sqsEndpoint`, when given, is where the queue URLs point: the emulators name their queues under
+ * hosts such as `sqs.us-east-1.localhost`, which not every machine resolves, while the endpoint the
+ * stack reached them on does, and serves the same path.
+ */
+export async function ensureLocalResources(dynamodb: DynamoDBClient, sqs: SQSClient, sqsEndpoint?: string): Promise<LocalResources> {
   const claimsTableName = await ensureClaimsTable(dynamodb);
   const [intake, results] = await Promise.all([
     createFifoQueueWithDlq(sqs, INTAKE_QUEUE),
     createFifoQueueWithDlq(sqs, RESULTS_QUEUE),
   ]);
+  const at = (queueUrl: string) => (sqsEndpoint === undefined ? queueUrl : queueUrlAt(sqsEndpoint, queueUrl));
   return {
     claimsTableName,
-    intakeQueueUrl: intake.queueUrl,
-    intakeDlqUrl: intake.dlqUrl,
-    resultsQueueUrl: results.queueUrl,
-    resultsDlqUrl: results.dlqUrl,
+    intakeQueueUrl: at(intake.queueUrl),
+    intakeDlqUrl: at(intake.dlqUrl),
+    resultsQueueUrl: at(results.queueUrl),
+    resultsDlqUrl: at(results.dlqUrl),
   };
+}
+
+/** The queue's path (`/<account>/<name>`) on the given endpoint: `http://127.0.0.1:4566/000000000000/q.fifo`. */
+export function queueUrlAt(endpoint: string, queueUrl: string): string {
+  const { pathname } = new URL(queueUrl);
+  return `${endpoint.replace(/\/+$/, '')}${pathname}`;
 }
 
 /** The claims table (also used to recreate it when a test restarts the DynamoDB emulator). */

@@ -18,8 +18,11 @@ export function readySummary(
       ? `  results      ${endpoints.sqs.resultsQueueUrl} (one CloudEvent per finished process)`
       : '  processor    off (RUN_PROCESSOR=false): notifications stay on the intake queue',
   ];
+  if (runProcessor && endpoints.processor !== null) {
+    lines.push(`  budget       ${endpoints.processor.unicoMaxRps} calls/s to Unico (UNICO_MAX_RPS): results events come at most that fast`);
+  }
   if (endpoints.unicoSimulator !== null) {
-    lines.push(`  unico        local simulator, admin API ${endpoints.unicoSimulator.adminUrl}`);
+    lines.push(`  unico        local simulator (${endpoints.unicoSimulator.contract} contract), admin API ${endpoints.unicoSimulator.adminUrl}`);
   }
   if (endpointsFile !== null) lines.push(`  endpoints    ${endpointsFile}`);
   lines.push(
@@ -44,11 +47,13 @@ function describeAuth(endpoints: LocalEndpoints): string {
     case 'oauth2':
       return `oauth2: in Unico's form, provider URL ${auth.tokenUrl}, ClientId ${auth.clientId}, Secret ${auth.clientSecret}`;
     default:
-      return `${auth.mode}: in Unico's form, enter ${auth.unico.slice(auth.mode.length + 1)}`;
+      return `${auth.mode}: in Unico's form, choose ${auth.mode === 'basic' ? 'Basic' : 'API Key'} and type ${auth.unico} (unico-sim --auth ${simAuth(endpoints)})`;
   }
 }
 
-const simAuth = (endpoints: LocalEndpoints) => endpoints.auth.unico;
+/** unico-sim's --auth: the mode, then what Unico's form holds. */
+const simAuth = (endpoints: LocalEndpoints) =>
+  endpoints.auth.mode === 'basic' || endpoints.auth.mode === 'apikey' ? `${endpoints.auth.mode}:${endpoints.auth.unico}` : endpoints.auth.mode;
 
 function oauth2Flags(endpoints: LocalEndpoints): string {
   const { auth } = endpoints;

@@ -5,7 +5,7 @@ import { readySummary } from '../../../../tools/local-stack/summary.ts';
 const endpoints: LocalEndpoints = {
   webhookUrl: 'http://127.0.0.1:3000/webhooks/unico',
   trackingUrl: null,
-  auth: { mode: 'basic', unico: 'basic:unico:secret' },
+  auth: { mode: 'basic', unico: 'unico:secret' },
   sqs: {
     endpoint: 'http://127.0.0.1:4566',
     region: 'us-east-1',
@@ -16,6 +16,7 @@ const endpoints: LocalEndpoints = {
   },
   dynamodb: { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1', tables: { claims: 'unico-claims' } },
   unicoSimulator: null,
+  processor: { unicoMaxRps: 5 },
 };
 
 describe('the ready summary', () => {
@@ -34,6 +35,29 @@ describe('the ready summary', () => {
 
     // Assess
     expect(summary).toContain("rehearse     npx unico-sim check --url http://127.0.0.1:3000/webhooks/unico --auth 'basic:unico:secret'");
+  });
+
+  test('Unico\'s form value is the endpoints file\'s auth.unico, and --auth puts the mode in front of it', () => {
+    // Act
+    const summary = readySummary(endpoints, null);
+
+    // Assess
+    expect(summary).toMatch(/auth +basic: in Unico's form, choose Basic and type unico:secret \(unico-sim --auth basic:unico:secret\)/);
+    expect(readySummary({ ...endpoints, auth: { mode: 'apikey', unico: 'X-Api-Key:k' } }, null))
+      .toMatch(/auth +apikey: in Unico's form, choose API Key and type X-Api-Key:k \(unico-sim --auth apikey:X-Api-Key:k\)/);
+  });
+
+  test('it prints the pace the budget sets and the local Unico\'s contract', () => {
+    // Act
+    const summary = readySummary(
+      { ...endpoints, processor: { unicoMaxRps: 7 }, unicoSimulator: { apiBaseUrl: 'http://u', identityUrl: 'http://u/identity', adminUrl: 'http://u/admin', contract: 'api' } },
+      '.local/endpoints.json',
+    );
+
+    // Assess
+    expect(summary).toMatch(/budget +7 calls\/s to Unico \(UNICO_MAX_RPS\)/);
+    expect(summary).toMatch(/unico +local simulator \(api contract\), admin API http:\/\/u\/admin/);
+    expect(readySummary({ ...endpoints, processor: null }, null, 'json', false)).not.toMatch(/budget/);
   });
 
   test('it says how the logs are written and how to change that', () => {
