@@ -8,7 +8,7 @@ import { SignJWT } from 'jose';
 import { createPrivateKey } from 'node:crypto';
 import { UnicoApiClient } from '../../lambdas/adapters/unico/unico-api-client.ts';
 import type { UnicoClientOptions } from '../../lambdas/adapters/unico/unico-client-options.ts';
-import { UnicoTransientError } from '../../lambdas/core/unico/process-fetcher.ts';
+import { UnicoCredentialsRefusedError, UnicoTransientError } from '../../lambdas/core/unico/process-fetcher.ts';
 import { UNLIMITED_BUDGET } from '../../lambdas/core/unico/request-budget.ts';
 import { main, type CliIo } from '../../tools/unico-sim/cli.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator, type UnicoSimulatorOptions } from '../../tools/unico-sim/serve/simulator.ts';
@@ -66,9 +66,10 @@ async function admin(sim: RunningUnicoSimulator, method: string, path: string, b
 
 async function stats(sim: RunningUnicoSimulator) {
   return (await admin(sim, 'GET', '/stats')).body as {
-    tokenRequests: number; getProcessRequests: number; peakRequestsPerSecond: number;
+    tokenRequests: number; getProcessRequests: number; peakRequestsPerSecond: number; peakRequestsInAnySecond: number;
     byStatus: Record<string, number>; tokenByStatus: Record<string, number>;
-    webhooks: { sent: number; delivered: number; failed: number; dropped: number }; faultsPending: number; processes: number;
+    webhooks: { sent: number; delivered: number; failed: number; dropped: number };
+    faultsPending: number; tokenFaultsPending: number; processes: number;
   };
 }
 
@@ -140,7 +141,8 @@ describe('token endpoint and GetProcess', () => {
     expect((await fetch(`${sim.apiBaseUrl}/processes/v1/${ID}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
     expect((await fetch(`${sim.apiBaseUrl}/processes/v1/${ID}`, { headers: { authorization: `Bearer ${token}`, apikey: 'wrong' } })).status).toBe(403);
     const wrongKey = await caught(clientFor(sim, { apiKey: 'wrong' }).getProcess(ID));
-    expect(wrongKey).toMatchObject({ name: 'UnicoTransientError', status: 403 });
+    expect(wrongKey).toBeInstanceOf(UnicoCredentialsRefusedError);
+    expect(wrongKey).toMatchObject({ name: 'UnicoCredentialsRefusedError', code: 'credentials_refused', status: 403, unicoErrorCode: '403' });
   });
 
   test('the client\'s errors: 404 and 410 permanent', async () => {
@@ -161,9 +163,9 @@ describe('token endpoint and GetProcess', () => {
     expect(wrongGrant.status).toBe(400);
     expect(await wrongGrant.json()).toMatchObject({ error: 'unsupported_grant_type' });
     const wrongAccount = await caught(clientFor(sim, { serviceAccount: 'intruder@tenant.iam.acesso.io' }).getProcess(ID));
-    expect(wrongAccount).toMatchObject({ name: 'UnicoTransientError', status: 401 });
+    expect(wrongAccount).toMatchObject({ name: 'UnicoCredentialsRefusedError', code: 'credentials_refused', status: 401, unicoErrorCode: 'invalid_client' });
     const wrongAudience = await caught(clientFor(sim, { identityUrl: 'https://identity.acesso.io', tokenUrl: sim.tokenUrl }).getProcess(ID));
-    expect(wrongAudience).toMatchObject({ name: 'UnicoTransientError', status: 400 });
+    expect(wrongAudience).toMatchObject({ name: 'UnicoCredentialsRefusedError', status: 400, unicoErrorCode: 'invalid_grant' });
     expect((await fetch(sim.tokenUrl)).status).toBe(405);
     expect((await stats(sim)).tokenByStatus).toEqual({ 400: 2, 401: 1 });
   });
@@ -228,9 +230,28 @@ describe('faults and stats', () => {
     expect((await client.getProcess(ID)).contract).toBe('web-sdk');
   });
 
+  test('a GetProcess fault with a body: the client keeps Unico\'s code, and a 409 is transient', async () => {
+    const sim = await simulator();
+    await admin(sim, 'PUT', `/processes/${ID}`, { id: ID, state: 'PROCESS_STATE_FINISHED' });
+    const client = clientFor(sim);
+    expect((await admin(sim, 'POST', '/faults', { status: 409, body: { code: 'PROCESS_NOT_READY', message: 'Maria' } })).status).toBe(204);
+
+    const error = await caught(client.getProcess(ID));
+
+    expect(error).toMatchObject({ name: 'UnicoTransientError', code: 'process_wrong_state', status: 409, unicoErrorCode: 'PROCESS_NOT_READY' });
+    expect((error as Error).message).not.toContain('Maria');
+    expect((await client.getProcess(ID)).final).toBe(true);
+  });
+
   test('bad fault specs and bad admin requests are 400', async () => {
     const sim = await simulator();
     expect(await admin(sim, 'POST', '/faults', { status: 200 })).toEqual({ status: 400, body: { error: 'status must be a whole number from 400 to 599' } });
+    expect(await admin(sim, 'POST', '/faults', { target: 'identity', status: 500 })).toEqual({ status: 400, body: { error: 'target must be "getProcess" or "token"' } });
+    expect(await admin(sim, 'POST', '/faults', { delayMs: 10, body: { error: 'x' } })).toEqual({ status: 400, body: { error: 'body goes with a status' } });
+    expect(await admin(sim, 'POST', '/faults', { status: 500, tarjet: 'token' })).toEqual({
+      status: 400, body: { error: 'unknown field tarjet: use target, status, retryAfter, delayMs, body, count' },
+    });
+    expect((await stats(sim)).faultsPending).toBe(0);
     expect((await admin(sim, 'POST', '/faults', 'not json')).status).toBe(400);
     expect((await admin(sim, 'PUT', '/processes/not-a-uuid', {})).status).toBe(400);
     expect((await admin(sim, 'PUT', `/processes/${ID}`, [1, 2])).status).toBe(400);
@@ -247,13 +268,33 @@ describe('faults and stats', () => {
     now += 1000;
     await get();
 
-    expect(await stats(sim)).toMatchObject({ tokenRequests: 1, getProcessRequests: 4, peakRequestsPerSecond: 4 });
+    expect(await stats(sim)).toMatchObject({ tokenRequests: 1, getProcessRequests: 4, peakRequestsPerSecond: 4, peakRequestsInAnySecond: 4 });
     const log = (await admin(sim, 'GET', '/requests')).body?.requests as Array<Record<string, unknown>>;
     expect(log.map((entry) => [entry.kind, entry.status])).toEqual([['token', 200], ['getProcess', 200], ['getProcess', 200], ['getProcess', 200], ['getProcess', 200]]);
     expect(log[1]).toEqual({ at: 1_900_000_000_000, kind: 'getProcess', processId: ID, status: 200 });
 
     expect((await admin(sim, 'DELETE', '/stats')).status).toBe(204);
-    expect(await stats(sim)).toMatchObject({ tokenRequests: 0, getProcessRequests: 0, peakRequestsPerSecond: 0, byStatus: {} });
+    expect(await stats(sim)).toMatchObject({ tokenRequests: 0, getProcessRequests: 0, peakRequestsPerSecond: 0, peakRequestsInAnySecond: 0, byStatus: {} });
+  });
+
+  test('the peak within any sliding 1,000 ms counts a burst across a second\'s boundary that the wall-clock peak splits', async () => {
+    let now = 1_900_000_000_700;
+    const sim = await simulator({ now: () => now });
+    await admin(sim, 'PUT', `/processes/${ID}`, { id: ID });
+    const token = await tokenFor(sim, now);
+    const get = () => fetch(`${sim.apiBaseUrl}/client/v1/process/${ID}`, { headers: { authorization: `Bearer ${token}` } });
+    // The token at .700, GetProcess at .800 and .999, then at 1.000, 1.300 and 1.699.
+    for (const at of [800, 999, 1000, 1300, 1699]) {
+      now = 1_900_000_000_000 + at;
+      await get();
+    }
+    // All six within (0.699, 1.699]; never more than three in a wall-clock second.
+    expect(await stats(sim)).toMatchObject({ peakRequestsPerSecond: 3, peakRequestsInAnySecond: 6 });
+
+    // 1.700 is 1,000 ms after the token: the window (0.700, 1.700] holds six again, not seven.
+    now = 1_900_000_001_700;
+    await get();
+    expect(await stats(sim)).toMatchObject({ peakRequestsPerSecond: 4, peakRequestsInAnySecond: 6 });
   });
 
   test('with a rate limit, requests beyond it in one second are 429 with Retry-After: 1', async () => {
@@ -270,6 +311,88 @@ describe('faults and stats', () => {
 
     expect([...statuses, limited.status, nextSecond.status]).toEqual([200, 200, 429, 200]);
     expect(limited.headers.get('retry-after')).toBe('1');
+  });
+});
+
+describe('token endpoint faults', () => {
+  test('a refusal with Unico\'s body: the client reports refused credentials with the OAuth2 code, then the endpoint answers as usual', async () => {
+    const sim = await simulator();
+    await admin(sim, 'PUT', `/processes/${ID}`, { id: ID, state: 'PROCESS_STATE_FINISHED' });
+    expect((await admin(sim, 'POST', '/faults', { target: 'token', status: 400, body: { error: 'invalid_grant', error_description: 'key revoked' } })).status).toBe(204);
+    expect(await stats(sim)).toMatchObject({ faultsPending: 1, tokenFaultsPending: 1 });
+
+    const error = await caught(clientFor(sim).getProcess(ID));
+
+    expect(error).toBeInstanceOf(UnicoCredentialsRefusedError);
+    expect(error).toMatchObject({ code: 'credentials_refused', status: 400, unicoErrorCode: 'invalid_grant', retryAfterMs: 10_000 });
+    expect(await stats(sim)).toMatchObject({ tokenRequests: 1, getProcessRequests: 0, tokenByStatus: { 400: 1 }, faultsPending: 0, tokenFaultsPending: 0 });
+    expect((await clientFor(sim).getProcess(ID)).final).toBe(true);
+    expect((await stats(sim)).tokenByStatus).toEqual({ 200: 1, 400: 1 });
+  });
+
+  test('the client holds token requests off after a refusal: no request to the endpoint until the back-off passes', async () => {
+    let now = Date.now();
+    const sim = await simulator();
+    await admin(sim, 'PUT', `/processes/${ID}`, { id: ID, state: 'PROCESS_STATE_FINISHED' });
+    await admin(sim, 'POST', '/faults', { target: 'token', status: 401, body: { error: 'invalid_client' }, count: 10 });
+    const client = clientFor(sim, { now: () => now });
+
+    for (let second = 0; second < 10; second += 1) {
+      expect(await caught(client.getProcess(ID))).toMatchObject({ name: 'UnicoCredentialsRefusedError', status: 401 });
+      now += 1000;
+    }
+    expect((await stats(sim)).tokenRequests).toBe(1);
+    expect(await caught(client.getProcess(ID))).toMatchObject({ name: 'UnicoCredentialsRefusedError', retryAfterMs: 20_000 });
+    expect((await stats(sim)).tokenRequests).toBe(2);
+  });
+
+  test('a 5xx without a body gets an OAuth2-style body; faults on the token endpoint leave GetProcess alone, and the other way round', async () => {
+    const sim = await simulator();
+    await admin(sim, 'PUT', `/processes/${ID}`, { id: ID });
+    const token = await tokenFor(sim);
+    await admin(sim, 'POST', '/faults', { target: 'token', status: 503, retryAfter: 4 });
+    await admin(sim, 'POST', '/faults', { status: 500 });
+
+    const refused = await fetch(sim.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=x' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('4');
+    expect(await refused.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'fault injected by the simulator' });
+    const failed = await fetch(`${sim.apiBaseUrl}/client/v1/process/${ID}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toEqual({ error: { code: 500, message: 'fault injected by the simulator' } });
+    expect((await fetch(`${sim.apiBaseUrl}/client/v1/process/${ID}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await stats(sim)).tokenByStatus).toEqual({ 200: 1, 503: 1 });
+  });
+
+  test('a delay on the token endpoint is a timeout for the client; DELETE /faults clears token faults too', async () => {
+    const sim = await simulator();
+    await admin(sim, 'PUT', `/processes/${ID}`, { id: ID });
+    await admin(sim, 'POST', '/faults', { target: 'token', delayMs: 1500, count: 5 });
+
+    expect(await caught(clientFor(sim, { requestTimeoutMs: 200 }).getProcess(ID))).toMatchObject({ name: 'UnicoTransientError', code: 'timeout' });
+    expect((await admin(sim, 'DELETE', '/faults')).status).toBe(204);
+    expect(await stats(sim)).toMatchObject({ faultsPending: 0, tokenFaultsPending: 0 });
+    expect((await clientFor(sim).getProcess(ID)).contract).toBe('web-sdk');
+  });
+});
+
+describe('large process documents', () => {
+  test('PUT accepts a process of nearly 5 MiB and GetProcess returns it; above 5 MiB is 413, and other admin bodies stay at 1 MiB', async () => {
+    const sim = await simulator();
+    const photo = 'A'.repeat(5 * 1024 * 1024 - 200);
+    const process = { id: ID, state: 'PROCESS_STATE_FINISHED', result: 'PROCESS_RESULT_OK', photo };
+
+    expect((await admin(sim, 'PUT', `/processes/${ID}`, process)).status).toBe(204);
+    const fetched = await clientFor(sim, { requestTimeoutMs: 10_000 }).getProcess(ID);
+    expect((fetched.process as { photo: string }).photo).toHaveLength(photo.length);
+
+    expect(await admin(sim, 'PUT', `/processes/${OTHER_ID}`, { ...process, photo: `${photo}${'A'.repeat(300)}` })).toEqual({
+      status: 413, body: { error: `the body must be at most ${5 * 1024 * 1024} bytes` },
+    });
+    expect((await admin(sim, 'GET', `/processes/${OTHER_ID}`)).status).toBe(404);
+    expect(await admin(sim, 'POST', '/faults', { status: 500, padding: 'A'.repeat(1024 * 1024) })).toEqual({
+      status: 413, body: { error: `the body must be at most ${1024 * 1024} bytes` },
+    });
   });
 });
 

@@ -60,8 +60,8 @@ Unico's API:
 
 Admin API ({admin} = {api}/admin):
   PUT    {admin}/processes/{id}          the process as GetProcess returns it (Web & SDK: the
-                                         object inside "process"; API: the whole answer) -> 204;
-                                         sends no webhook
+                                         object inside "process"; API: the whole answer; up to
+                                         5 MiB) -> 204; sends no webhook
   GET    {admin}/processes/{id}          the stored process -> 200
   DELETE {admin}/processes/{id}          removed: GetProcess answers 410 from now on -> 204
   POST   {admin}/processes/{id}/webhook  send its webhook now, as Unico would -> 202; never
@@ -79,14 +79,20 @@ Admin API ({admin} = {api}/admin):
   POST   {admin}/faults                  {"status": 429, "retryAfter": 2, "count": 5},
                                          {"status": 500, "count": 3} or {"delayMs": 4000, "count": 2}
                                          (status and delayMs may be combined) -> 204; applied to the
-                                         next count GetProcess calls, in the order posted
+                                         next count GetProcess calls, in the order posted.
+                                         "target": "token" applies it to the token endpoint instead
+                                         (default "getProcess"); "body" (any JSON, with a status)
+                                         is the answer's body, e.g.
+                                         {"target": "token", "status": 400,
+                                          "body": {"error": "invalid_grant"}}
   DELETE {admin}/faults                  clear them -> 204
   GET    {admin}/stats                   {"tokenRequests", "getProcessRequests",
                                          "peakRequestsPerSecond" (token and GetProcess requests in
-                                         the busiest wall-clock second), "byStatus" (GetProcess
-                                         answers), "tokenByStatus", "webhooks": {"sent",
-                                         "delivered", "failed", "dropped"}, "processes",
-                                         "faultsPending"}
+                                         the busiest wall-clock second), "peakRequestsInAnySecond"
+                                         (the most within any sliding 1,000 ms), "byStatus"
+                                         (GetProcess answers), "tokenByStatus", "webhooks":
+                                         {"sent", "delivered", "failed", "dropped"}, "processes",
+                                         "faultsPending", "tokenFaultsPending"}
   DELETE {admin}/stats                   reset the statistics -> 204
   GET    {admin}/requests                the last API requests: arrival time, kind, process id,
                                          status (no headers, no bodies)

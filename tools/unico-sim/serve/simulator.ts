@@ -19,12 +19,12 @@ import type { UnicoContract } from '../../../lambdas/core/unico/process-fetcher.
 import type { OAuth2ClientConfig } from '../credentials.ts';
 import type { UnicoNotification } from '../notifications.ts';
 import type { RetryPolicy } from '../retry.ts';
-import { FaultQueue, parseFaultSpec } from './faults.ts';
+import { FaultQueue, parseFaultSpec, type Fault, type FaultTarget } from './faults.ts';
 import { isProcessId, ProcessStore } from './process-store.ts';
 import { SimulatorStats, type ApiRequestKind, type LoggedRequest } from './stats.ts';
 import { TokenIssuer } from './token-issuer.ts';
 import { DEFAULT_WEBHOOK_CONCURRENCY, DEFAULT_WEBHOOK_POLICY, DropPlan, WebhookSender, type WebhookSenderDeps } from './webhooks.ts';
-import { readRequestBody } from '../../request-body.ts';
+import { MAX_BODY_BYTES, readRequestBody } from '../../request-body.ts';
 
 export interface UnicoSimulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -94,16 +94,17 @@ export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): 
   const drops = new DropPlan(options.dropWebhooks ?? 0);
 
   const processes = new ProcessStore(contract);
-  const faults = new FaultQueue();
+  const faults: Readonly<Record<FaultTarget, FaultQueue>> = { getProcess: new FaultQueue(), token: new FaultQueue() };
   const stats = new SimulatorStats(now);
   /** Set once the port, hence the identity URL, is known; until then token requests get a 503. */
   let issuer: TokenIssuer | undefined;
   const stopping = new AbortController();
 
   const server = createServer((request, response) => {
-    handle(request, response).catch(() => {
-      if (!response.headersSent) reply(response, 500, { error: 'simulator error' });
-      else response.destroy();
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) response.destroy();
+      else if (error instanceof BodyTooLargeError) reply(response, 413, { error: `the body must be at most ${error.limitBytes} bytes` });
+      else reply(response, 500, { error: 'simulator error' });
     });
   });
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
@@ -143,6 +144,8 @@ export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): 
       if (method !== 'POST') return reply(response, 405, { error: 'method not allowed' }, { allow: 'POST' });
       return apiCall(response, 'token', undefined, async (entry) => {
         const body = await readBody(request);
+        const faulted = await applyFault(entry, faults.token.take(), () => ({ error: 'temporarily_unavailable', error_description: 'fault injected by the simulator' }));
+        if (faulted !== undefined) return faulted;
         const answer = await tokens.exchange(new URLSearchParams(body ?? ''));
         return answered(entry, answer.status, answer.body, { 'cache-control': 'no-store' });
       });
@@ -154,12 +157,8 @@ export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): 
       const ownPath = contract === 'web-sdk' ? path.startsWith('/client/') : path.startsWith('/processes/');
       const processId = decodeURIComponent(getProcess[1] ?? '');
       return apiCall(response, 'getProcess', processId, async (entry) => {
-        const fault = faults.take();
-        if (fault?.delayMs !== undefined) await delay(fault.delayMs, undefined, { signal: stopping.signal }).catch(() => undefined);
-        if (fault?.status !== undefined) {
-          const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
-          return answered(entry, fault.status, { error: { code: fault.status, message: 'fault injected by the simulator' } }, headers);
-        }
+        const faulted = await applyFault(entry, faults.getProcess.take(), (status) => ({ error: { code: status, message: 'fault injected by the simulator' } }));
+        if (faulted !== undefined) return faulted;
         const bearer = tokens.check(request.headers.authorization);
         if (bearer !== 'ok') {
           return answered(entry, 401, { error: { code: 401, message: `token ${bearer}` } }, {
@@ -194,6 +193,22 @@ export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): 
     return { status, body, headers };
   }
 
+  /**
+   * Holds the answer for the fault's delay; then, when the fault has a status, the answer to give
+   * instead of the real one (its body, or `standardBody`). Undefined: answer as usual.
+   */
+  async function applyFault(
+    entry: LoggedRequest,
+    fault: Fault | undefined,
+    standardBody: (status: number) => unknown,
+  ): Promise<Answer | undefined> {
+    if (fault?.delayMs !== undefined) await delay(fault.delayMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+    if (fault?.status === undefined) return undefined;
+    const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
+    const body = 'body' in fault ? fault.body : standardBody(fault.status);
+    return answered(entry, fault.status, body, headers);
+  }
+
   /** Counts the request, applies the rate limit, then answers what `serve` decides. */
   async function apiCall(
     response: ServerResponse,
@@ -211,7 +226,14 @@ export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): 
 
   async function admin(request: IncomingMessage, response: ServerResponse, method: string, path: string, tokens: TokenIssuer): Promise<void> {
     if (path === '/stats') {
-      if (method === 'GET') return reply(response, 200, { ...stats.snapshot(), processes: processes.size, faultsPending: faults.pending });
+      if (method === 'GET') {
+        return reply(response, 200, {
+          ...stats.snapshot(),
+          processes: processes.size,
+          faultsPending: faults.getProcess.pending + faults.token.pending,
+          tokenFaultsPending: faults.token.pending,
+        });
+      }
       if (method === 'DELETE') {
         stats.reset();
         return reply(response, 204);
@@ -222,13 +244,15 @@ export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): 
     if (path === '/tokens' && method === 'DELETE') return reply(response, 200, { revoked: tokens.revokeAll() });
     if (path === '/faults') {
       if (method === 'DELETE') {
-        faults.clear();
+        faults.getProcess.clear();
+        faults.token.clear();
         return reply(response, 204);
       }
       if (method !== 'POST') return reply(response, 405, { error: 'method not allowed' }, { allow: 'POST, DELETE' });
       const spec = parseFaultSpec(await readJson(request));
       if (typeof spec === 'string') return reply(response, 400, { error: spec });
-      faults.add(spec);
+      const { target, ...fault } = spec;
+      faults[target].add(fault);
       return reply(response, 204);
     }
 
@@ -241,7 +265,7 @@ export async function startUnicoSimulator(options: UnicoSimulatorOptions = {}): 
     if (action === undefined) {
       switch (method) {
         case 'PUT': {
-          const body = await readJson(request);
+          const body = await readJson(request, MAX_PROCESS_BYTES);
           if (typeof body !== 'object' || body === null || Array.isArray(body)) {
             return reply(response, 400, { error: `the body must be the process as GetProcess returns it (${contract === 'web-sdk' ? 'the object inside "process"' : 'the whole answer'})` });
           }
@@ -333,15 +357,32 @@ function webhookOverrides(body: unknown): Partial<Pick<UnicoNotification, 'state
   return overrides;
 }
 
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const body = await readRequestBody(request);
-  if (body === undefined) throw new Error('body too large');
+/**
+ * What `PUT {admin}/processes/{id}` accepts: Unico's answers carry documents and photos, so a
+ * rehearsed outcome may be several megabytes, more than any other request needs.
+ */
+export const MAX_PROCESS_BYTES = 5 * 1024 * 1024;
+
+/** A request body over the limit: answered 413. */
+class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+  readonly limitBytes: number;
+
+  constructor(limitBytes: number) {
+    super(`body over ${limitBytes} bytes`);
+    this.limitBytes = limitBytes;
+  }
+}
+
+async function readBody(request: IncomingMessage, limitBytes = MAX_BODY_BYTES): Promise<string | undefined> {
+  const body = await readRequestBody(request, limitBytes);
+  if (body === undefined) throw new BodyTooLargeError(limitBytes);
   return body.length === 0 ? undefined : body.toString('utf8');
 }
 
 /** The body as JSON; undefined when empty; a marker object that fails every check when it is not JSON. */
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const text = await readBody(request);
+async function readJson(request: IncomingMessage, limitBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readBody(request, limitBytes);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);

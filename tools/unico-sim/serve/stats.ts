@@ -1,7 +1,9 @@
 /**
  * What the simulator counts, as `GET {adminUrl}/stats` shows it. Requests to Unico's API are the
  * token requests and the GetProcess requests (admin calls are not counted): their peak per
- * wall-clock second is what a tenant's budget of requests per second is about.
+ * second is what a tenant's budget of requests per second is about. Two peaks are kept: per
+ * wall-clock second, and within any sliding 1,000 ms, which is how Unico counts (10 requests late
+ * in one second and 10 early in the next exceed a budget of 10 although no wall-clock second does).
  */
 
 /** The API requests the simulator serves. */
@@ -23,6 +25,8 @@ export interface StatsSnapshot {
   readonly getProcessRequests: number;
   /** Most API requests (token and GetProcess) that arrived within one wall-clock second. */
   readonly peakRequestsPerSecond: number;
+  /** Most API requests that arrived within any sliding 1,000 ms (from t to t + 999 ms). */
+  readonly peakRequestsInAnySecond: number;
   /** GetProcess answers by status. */
   readonly byStatus: Readonly<Record<string, number>>;
   /** Token endpoint answers by status. */
@@ -41,6 +45,7 @@ export interface LoggedRequest {
 }
 
 const SECONDS_KEPT = 10;
+const SLIDING_WINDOW_MS = 1000;
 const LOG_LIMIT = 10_000;
 
 export class SimulatorStats {
@@ -48,6 +53,9 @@ export class SimulatorStats {
   #tokenRequests = 0;
   #getProcessRequests = 0;
   #peak = 0;
+  #slidingPeak = 0;
+  /** Arrival times of the last 1,000 ms, oldest first. */
+  #lastSecond: number[] = [];
   /** Arrivals per epoch second, for the last few seconds (clocks may step back a little). */
   readonly #perSecond = new Map<number, number>();
   #byStatus = new Map<string, number>();
@@ -68,6 +76,7 @@ export class SimulatorStats {
     const inSameSecond = (this.#perSecond.get(second) ?? 0) + 1;
     this.#perSecond.set(second, inSameSecond);
     this.#peak = Math.max(this.#peak, inSameSecond);
+    this.#slidingPeak = Math.max(this.#slidingPeak, this.#inSlidingSecond(at));
     for (const kept of this.#perSecond.keys()) {
       if (kept < second - SECONDS_KEPT) this.#perSecond.delete(kept);
     }
@@ -75,6 +84,14 @@ export class SimulatorStats {
     this.#log.push(entry);
     if (this.#log.length > LOG_LIMIT) this.#log.splice(0, this.#log.length - LOG_LIMIT);
     return { entry, inSameSecond };
+  }
+
+  /** Requests within the 1,000 ms that end with the one arriving at `at` (which is counted). */
+  #inSlidingSecond(at: number): number {
+    // A clock that steps back leaves later times in the list: they still count until they age out.
+    this.#lastSecond = this.#lastSecond.filter((earlier) => earlier > at - SLIDING_WINDOW_MS);
+    this.#lastSecond.push(at);
+    return this.#lastSecond.length;
   }
 
   answered(entry: LoggedRequest, status: number): void {
@@ -92,6 +109,7 @@ export class SimulatorStats {
       tokenRequests: this.#tokenRequests,
       getProcessRequests: this.#getProcessRequests,
       peakRequestsPerSecond: this.#peak,
+      peakRequestsInAnySecond: this.#slidingPeak,
       byStatus: Object.fromEntries(this.#byStatus),
       tokenByStatus: Object.fromEntries(this.#tokenByStatus),
       webhooks: { ...this.#webhooks },
@@ -107,6 +125,8 @@ export class SimulatorStats {
     this.#tokenRequests = 0;
     this.#getProcessRequests = 0;
     this.#peak = 0;
+    this.#slidingPeak = 0;
+    this.#lastSecond = [];
     this.#perSecond.clear();
     this.#byStatus = new Map();
     this.#tokenByStatus = new Map();

@@ -25,6 +25,32 @@ describe('SimulatorStats', () => {
     expect(stats.snapshot()).toMatchObject({ tokenRequests: 1, getProcessRequests: 5, peakRequestsPerSecond: 3 });
   });
 
+  test('the peak within any sliding 1,000 ms sees a burst across a second\'s boundary that the wall-clock peak splits', () => {
+    let now = T0;
+    const stats = new SimulatorStats(() => now);
+    const arriveAt = (...times: number[]) => {
+      for (const at of times) {
+        now = at;
+        stats.arrived('getProcess');
+      }
+    };
+
+    // 3 late in one second, 3 early in the next: 6 within 200 ms, never more than 3 in a wall-clock second.
+    arriveAt(T0 + 900, T0 + 950, T0 + 999, T0 + 1000, T0 + 1050, T0 + 1099);
+    expect(stats.snapshot()).toMatchObject({ peakRequestsPerSecond: 3, peakRequestsInAnySecond: 6 });
+
+    // Exactly 1,000 ms apart are not in the same window: T0 + 2000 leaves T0 + 1000 out.
+    arriveAt(T0 + 1999, T0 + 2000);
+    expect(stats.snapshot().peakRequestsInAnySecond).toBe(6);
+    arriveAt(T0 + 2001, T0 + 2002, T0 + 2003, T0 + 2004);
+    // (T0 + 1004, T0 + 2004] holds 1050, 1099, 1999, 2000 and the four: 8.
+    expect(stats.snapshot()).toMatchObject({ peakRequestsInAnySecond: 8, peakRequestsPerSecond: 5 });
+
+    stats.reset();
+    arriveAt(T0 + 2005);
+    expect(stats.snapshot()).toMatchObject({ peakRequestsInAnySecond: 1, peakRequestsPerSecond: 1 });
+  });
+
   test('answers by status, GetProcess and token apart; the request log keeps no more than kind, time, id and status', () => {
     const stats = new SimulatorStats(() => T0);
     const token = stats.arrived('token');
@@ -45,7 +71,7 @@ describe('SimulatorStats', () => {
 
     stats.reset();
     expect(stats.snapshot()).toEqual({
-      tokenRequests: 0, getProcessRequests: 0, peakRequestsPerSecond: 0, byStatus: {}, tokenByStatus: {},
+      tokenRequests: 0, getProcessRequests: 0, peakRequestsPerSecond: 0, peakRequestsInAnySecond: 0, byStatus: {}, tokenByStatus: {},
       webhooks: { sent: 0, delivered: 0, failed: 0, dropped: 0 },
     });
     expect(stats.requests()).toEqual([]);
@@ -54,10 +80,13 @@ describe('SimulatorStats', () => {
 
 describe('faults', () => {
   test.each([
-    [{ status: 429, retryAfter: 2, count: 5 }, { status: 429, retryAfter: 2, count: 5 }],
-    [{ status: 500, count: 3 }, { status: 500, count: 3 }],
-    [{ delayMs: 4000, count: 2 }, { delayMs: 4000, count: 2 }],
-    [{ delayMs: 100, status: 503 }, { delayMs: 100, status: 503, count: 1 }],
+    [{ status: 429, retryAfter: 2, count: 5 }, { target: 'getProcess', status: 429, retryAfter: 2, count: 5 }],
+    [{ status: 500, count: 3 }, { target: 'getProcess', status: 500, count: 3 }],
+    [{ delayMs: 4000, count: 2 }, { target: 'getProcess', delayMs: 4000, count: 2 }],
+    [{ delayMs: 100, status: 503 }, { target: 'getProcess', delayMs: 100, status: 503, count: 1 }],
+    [{ target: 'token', status: 400, body: { error: 'invalid_grant' } }, { target: 'token', status: 400, body: { error: 'invalid_grant' }, count: 1 }],
+    [{ target: 'getProcess', status: 409, body: null, count: 2 }, { target: 'getProcess', status: 409, body: null, count: 2 }],
+    [{ target: 'token', delayMs: 10 }, { target: 'token', delayMs: 10, count: 1 }],
   ])('%j is read', (body, spec) => {
     expect(parseFaultSpec(body)).toEqual(spec);
   });
@@ -70,7 +99,10 @@ describe('faults', () => {
     [{ status: 429, retryAfter: -1 }, 'retryAfter must be whole seconds from 0 to 86400'],
     [{ delayMs: 1e9 }, 'delayMs must be a whole number from 0 to 120000'],
     [{ status: 500, count: 0 }, 'count must be a whole number from 1 to 1000000'],
-    [{ status: 500, times: 2 }, 'unknown field times: use status, retryAfter, delayMs, count'],
+    [{ status: 500, times: 2 }, 'unknown field times: use target, status, retryAfter, delayMs, body, count'],
+    [{ target: 'identity', status: 500 }, 'target must be "getProcess" or "token"'],
+    [{ target: null, status: 500 }, 'target must be "getProcess" or "token"'],
+    [{ delayMs: 10, body: { error: 'x' } }, 'body goes with a status'],
   ])('%j is refused: %s', (body, problem) => {
     expect(parseFaultSpec(body)).toBe(problem);
   });
