@@ -10,6 +10,7 @@ import { basicAuthorization } from '../../lambdas/contracts/auth-notation.ts';
 import { createCredentials, type OAuth2ClientConfig } from './credentials.ts';
 import { noTokenMessage, TokenError, UnicoSimError } from './errors.ts';
 import type { Clock, HttpOutcome, HttpSender } from './http-sender.ts';
+import { describeExpectedResults, expectedResults, registerProcesses, type ExpectedResults, type LocalStackInfo } from './local-unico.ts';
 import { FINISHED_STATE, generateNotifications, type NotificationSource, type UnicoNotification } from './notifications.ts';
 import { DEFAULT_HEADERS, isSuccess } from './retry.ts';
 
@@ -36,6 +37,8 @@ export interface CheckConfig {
   readonly auth: AuthSpec;
   readonly oauth2: OAuth2ClientConfig | undefined;
   readonly timeoutMs: number;
+  /** The local stack behind `url` (from --endpoints): its Unico learns the processIds sent. */
+  readonly localStack?: LocalStackInfo;
 }
 
 export interface CheckDeps {
@@ -52,6 +55,8 @@ export interface SentNotification {
   /** The expectation that sent it, and whether with valid credentials. */
   readonly expectation: number;
   readonly credentials: 'valid' | 'wrong' | 'none';
+  /** Whether the endpoint answered 2xx for it: only then did it pass it on. */
+  readonly accepted: boolean;
 }
 
 export interface CheckReport {
@@ -62,6 +67,8 @@ export interface CheckReport {
   readonly results: readonly CheckResult[];
   /** Every notification sent (flow CHECK_FLOW), for consumers to recognise and drop. */
   readonly notifications: readonly SentNotification[];
+  /** Against the local stack: the results events the accepted notifications make, and how soon. */
+  readonly resultsQueue?: ExpectedResults;
   readonly passed: number;
   readonly failed: number;
   readonly skipped: number;
@@ -82,83 +89,106 @@ export async function runCheck(config: CheckConfig, deps: CheckDeps): Promise<Ch
     throw new UnicoSimError(noTokenMessage(config.oauth2?.tokenUrl, error, config.url));
   }
 
-  const sent: SentNotification[] = [];
+  // Every notification made up front, in the order they are sent, so the local Unico can learn
+  // the finished ones before any is sent.
   const newNotification = (state = FINISHED_STATE): UnicoNotification => ({
     ...(generateNotifications({ count: 1, processIds: [], expiredRatio: 0, state }, deps.source)[0] as UnicoNotification),
     flow: CHECK_FLOW,
   });
-  /** The notification as a body, recorded as sent. */
-  const bodyOf = (notification: UnicoNotification, expectation: number, sentWith: SentNotification['credentials']): string => {
+  const withAuth = config.auth.mode !== 'none';
+  const planned = {
+    first: newNotification(),
+    concurrent: newNotification(),
+    wrong: withAuth ? newNotification() : undefined,
+    missing: withAuth ? newNotification() : undefined,
+    broken: JSON.stringify(newNotification()).slice(0, 30),
+    future: newNotification(UNKNOWN_FUTURE_STATE),
+  };
+  const simulator = config.localStack?.simulator;
+  const finished = [planned.first, planned.concurrent, planned.wrong, planned.missing]
+    .filter((notification): notification is UnicoNotification => notification !== undefined);
+  const registered = simulator === undefined ? 0 : await registerProcesses(simulator, finished, CHECK_FLOW, deps.send);
+
+  const sent: SentNotification[] = [];
+  const accepted = new Set<UnicoNotification>();
+  /** Sends the notification (recorded as sent, and as accepted on a 2xx). */
+  const deliver = async (notification: UnicoNotification, expectation: number, sentWith: SentNotification['credentials'], headers: Headers) => {
     if (!sent.some((known) => known.processId === notification.processId && known.state === notification.state)) {
-      sent.push({ processId: notification.processId, state: notification.state, flow: notification.flow, expectation, credentials: sentWith });
+      sent.push({ processId: notification.processId, state: notification.state, flow: notification.flow, expectation, credentials: sentWith, accepted: false });
     }
-    return JSON.stringify(notification);
+    const outcome = await post(JSON.stringify(notification), headers);
+    if (outcome.kind === 'answer' && isSuccess(outcome.status)) accepted.add(notification);
+    return outcome;
   };
   const post = (body: string, headers: Headers): Promise<HttpOutcome> => deps.send({
     url: config.url, method: 'POST', headers: { ...DEFAULT_HEADERS, ...headers }, body, timeoutMs: config.timeoutMs,
   });
-  const withValid = (run: (headers: Headers) => Promise<CheckResult>): Promise<CheckResult> => run(validHeaders);
   const timeoutMs = config.timeoutMs;
+  /** The first answer to valid credentials that refused them: nothing behind it tests anything else. */
+  let validRefused: { readonly number: number; readonly status: number } | undefined;
+  const noteRefusal = (number: number, outcome: HttpOutcome) => {
+    if (validRefused === undefined && outcome.kind === 'answer' && isAuthRefusal(outcome.status)) validRefused = { number, status: outcome.status };
+  };
 
   const results: CheckResult[] = [];
 
   // 1 and 2: a valid delivery, then the same again (a redelivery must also be 2xx).
-  const first = bodyOf(newNotification(), 1, 'valid');
   const title1 = `a valid delivery is answered 2xx within the timeout (${timeoutMs} ms)`;
-  results.push(await withValid(async (headers) => {
-    const outcome = await post(first, headers);
-    return expect2xx(1, title1, outcome, timeoutMs);
-  }));
+  const outcome1 = await deliver(planned.first, 1, 'valid', validHeaders);
+  noteRefusal(1, outcome1);
+  results.push(expect2xx(1, title1, outcome1, timeoutMs));
   const title2 = 'the same delivery again (a redelivery) is answered 2xx';
-  results.push(await withValid(async (headers) => {
-    const outcome = await post(first, headers);
-    return expect2xx(2, title2, outcome, timeoutMs);
-  }));
+  const outcome2 = await deliver(planned.first, 2, 'valid', validHeaders);
+  noteRefusal(2, outcome2);
+  results.push(expect2xx(2, title2, outcome2, timeoutMs));
 
   // 3: the same new notification delivered 20 times at once, as at-least-once delivery may.
   const title3 = `${CONCURRENT_COPIES} concurrent copies of a new delivery are all answered 2xx`;
-  results.push(await withValid(async (headers) => {
-    const body = bodyOf(newNotification(), 3, 'valid');
-    const outcomes = await Promise.all(Array.from({ length: CONCURRENT_COPIES }, () => post(body, headers)));
-    const good = outcomes.filter((outcome) => outcome.kind === 'answer' && isSuccess(outcome.status)).length;
-    const slowest = Math.max(...outcomes.map((outcome) => outcome.latencyMs));
-    const evidence = `${good}/${CONCURRENT_COPIES} answered 2xx (${tally(outcomes, timeoutMs)}); slowest ${ms(slowest)}`;
-    return { number: 3, title: title3, status: good === CONCURRENT_COPIES ? 'PASS' : 'FAIL', evidence };
-  }));
+  const outcomes3 = await Promise.all(Array.from({ length: CONCURRENT_COPIES }, () => deliver(planned.concurrent, 3, 'valid', validHeaders)));
+  outcomes3.forEach((outcome) => noteRefusal(3, outcome));
+  const good = outcomes3.filter((outcome) => outcome.kind === 'answer' && isSuccess(outcome.status)).length;
+  const slowest = Math.max(...outcomes3.map((outcome) => outcome.latencyMs));
+  results.push({
+    number: 3,
+    title: title3,
+    status: good === CONCURRENT_COPIES ? 'PASS' : 'FAIL',
+    evidence: `${good}/${CONCURRENT_COPIES} answered 2xx (${tally(outcomes3, timeoutMs)}); slowest ${ms(slowest)}`,
+  });
 
-  // 4 and 5: wrong and missing credentials must be refused.
+  // 4 and 5: wrong and missing credentials must be refused; a refusal proves something only where
+  // valid credentials were let in.
   const title4 = 'wrong credentials are refused (non-2xx)';
   const title5 = 'missing credentials are refused (non-2xx)';
-  if (config.auth.mode === 'none') {
+  if (planned.wrong === undefined || planned.missing === undefined) {
     const note = 'auth is none: nothing to refuse (use none for development only)';
     results.push({ number: 4, title: title4, status: 'SKIP', evidence: note });
     results.push({ number: 5, title: title5, status: 'SKIP', evidence: note });
   } else {
     const wrong = await wrongCredentials(config.auth, validHeaders);
-    const wrongOutcome = await post(bodyOf(newNotification(), 4, 'wrong'), wrong.headers);
-    results.push(expectRefused(4, title4, wrongOutcome, timeoutMs, wrong.what));
-    const missingOutcome = await post(bodyOf(newNotification(), 5, 'none'), {});
-    results.push(expectRefused(5, title5, missingOutcome, timeoutMs, 'no credentials'));
+    const wrongOutcome = await deliver(planned.wrong, 4, 'wrong', wrong.headers);
+    results.push(behindRefusal(expectRefused(4, title4, wrongOutcome, timeoutMs, wrong.what), validRefused, wrongOutcome));
+    const missingOutcome = await deliver(planned.missing, 5, 'none', {});
+    results.push(behindRefusal(expectRefused(5, title5, missingOutcome, timeoutMs, 'no credentials'), validRefused, missingOutcome));
   }
 
   // 6: a body that is not JSON can never succeed: 4xx, never 5xx (Unico would retry a 5xx).
   const title6 = 'a malformed body (not JSON) is refused with 4xx, not 5xx';
-  results.push(await withValid(async (headers) => {
-    const broken = JSON.stringify(newNotification()).slice(0, 30);
-    const outcome = await post(broken, headers);
-    const status = outcome.kind === 'answer' && outcome.status >= 400 && outcome.status <= 499 && !isNoRoute(outcome.status)
-      ? 'PASS'
-      : 'FAIL';
-    return { number: 6, title: title6, status, evidence: evidenceOf(outcome, timeoutMs, status === 'FAIL') };
-  }));
+  const outcome6 = await post(planned.broken, validHeaders);
+  if (outcome6.kind === 'answer' && isAuthRefusal(outcome6.status)) {
+    // The credentials were refused before the body was looked at: no evidence about the body.
+    results.push({ number: 6, title: title6, status: 'SKIP', evidence: `${evidenceOf(outcome6, timeoutMs, false)}: the credentials were refused, the body never judged (check --auth)` });
+  } else {
+    const ok = outcome6.kind === 'answer' && outcome6.status >= 400 && outcome6.status <= 499 && !isNoRoute(outcome6.status);
+    results.push({ number: 6, title: title6, status: ok ? 'PASS' : 'FAIL', evidence: evidenceOf(outcome6, timeoutMs, !ok) });
+  }
 
   // 7: Unico may add states; an unknown one must be accepted.
   const title7 = `an unknown future state ${UNKNOWN_FUTURE_STATE} is accepted (2xx)`;
-  results.push(await withValid(async (headers) => {
-    const outcome = await post(bodyOf(newNotification(UNKNOWN_FUTURE_STATE), 7, 'valid'), headers);
-    return expect2xx(7, title7, outcome, timeoutMs);
-  }));
+  results.push(expect2xx(7, title7, await deliver(planned.future, 7, 'valid', validHeaders), timeoutMs));
 
+  const acceptedKeys = new Set([...accepted].map((notification) => `${notification.processId}:${notification.state}`));
+  const notifications = sent.map((notification) => ({ ...notification, accepted: acceptedKeys.has(`${notification.processId}:${notification.state}`) }));
+  const unicoMaxRps = config.localStack?.unicoMaxRps;
   const count = (status: CheckStatus): number => results.filter((result) => result.status === status).length;
   return {
     ok: count('FAIL') === 0,
@@ -166,7 +196,8 @@ export async function runCheck(config: CheckConfig, deps: CheckDeps): Promise<Ch
     auth: config.auth.mode,
     timeoutMs,
     results,
-    notifications: sent,
+    notifications,
+    ...(unicoMaxRps === undefined ? {} : { resultsQueue: expectedResults([...accepted], registered, unicoMaxRps) }),
     passed: count('PASS'),
     failed: count('FAIL'),
     skipped: count('SKIP'),
@@ -181,9 +212,31 @@ export function formatCheckText(report: CheckReport): string {
   const lines = report.results.map((result) => `${result.status}  ${result.number}. ${result.title}: ${result.evidence}`);
   lines.push(`${report.ok ? 'OK' : 'FAILED'}: ${report.passed} passed, ${report.failed} failed, `
     + `${report.skipped} skipped (${report.url}, auth ${report.auth})`);
-  lines.push(`sent ${report.notifications.length} notifications with flow "${CHECK_FLOW}" (random processIds; --json lists them): `
-    + 'those accepted are on the target\'s queue, for its consumers to drop');
+  const accepted = report.notifications.filter((notification) => notification.accepted).length;
+  const sent = `${report.notifications.length} notifications with flow "${CHECK_FLOW}" (random processIds; --json lists them)`;
+  lines.push(accepted === 0
+    ? `sent ${sent}: none was accepted, so none reached the target's queue`
+    : `sent ${sent}: ${accepted} accepted, now on the target's queue for its consumers to drop`);
+  if (report.resultsQueue !== undefined && accepted > 0) lines.push(`results: ${describeExpectedResults(report.resultsQueue)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A refusal of wrong or missing credentials proves they are told apart only where valid ones were
+ * let in: when the valid credentials were refused too, the line is a SKIP, not a PASS.
+ */
+function behindRefusal(result: CheckResult, validRefused: { readonly number: number; readonly status: number } | undefined, outcome: HttpOutcome): CheckResult {
+  if (validRefused === undefined || result.status !== 'PASS' || outcome.kind !== 'answer') return result;
+  return {
+    ...result,
+    status: 'SKIP',
+    evidence: `${result.evidence}; but valid credentials were refused too (${validRefused.number}. answered ${validRefused.status}), so this shows nothing (check --auth)`,
+  };
+}
+
+/** 401 and 403: the credentials were refused. */
+function isAuthRefusal(status: number): boolean {
+  return status === 401 || status === 403;
 }
 
 /**

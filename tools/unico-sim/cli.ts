@@ -10,6 +10,7 @@ import { createHttpSender, monotonicClock, type Clock, type HttpSender } from '.
 import { defaultNotificationSource, type NotificationSource } from './notifications.ts';
 import { MAIN_HELP, parseCommandLine } from './options.ts';
 import { ProgressLine } from './progress.ts';
+import { formatResults, readResults, sqsResultsQueue, type ResultsConfig, type ResultsQueue } from './results.ts';
 import { realSleep, type Random, type Sleep } from './retry.ts';
 import { runServe, SERVE_HELP, SERVE_USAGE_LINE, untilTerminationSignal } from './serve/serve-command.ts';
 import { deliverExitCode, formatSummaryText } from './summary.ts';
@@ -39,6 +40,8 @@ export interface CliDeps {
   readonly random: Random;
   readonly source: NotificationSource;
   readonly readFile: ((path: string) => string) | undefined;
+  /** The results queue `results` reads. */
+  readonly resultsQueue: (sqs: ResultsConfig['sqs']) => ResultsQueue;
 }
 
 export function defaultCliDeps(): CliDeps {
@@ -49,6 +52,7 @@ export function defaultCliDeps(): CliDeps {
     random: Math.random,
     source: defaultNotificationSource,
     readFile: undefined,
+    resultsQueue: sqsResultsQueue,
   };
 }
 
@@ -88,6 +92,13 @@ export async function main(argv: readonly string[], io: CliIo, overrides: Partia
         io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatCheckText(report));
         return checkExitCode(report);
       }
+      case 'results': {
+        const report = await readResults(command.config, deps.resultsQueue(command.config.sqs), deps.clock);
+        const { stdout, stderr } = formatResults(report);
+        io.stdout(stdout);
+        if (stderr !== '') io.stderr(stderr);
+        return stderr === '' ? EXIT_OK : EXIT_FAILED;
+      }
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -105,7 +116,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: Partia
 /** The main help with the serve command listed after the others. */
 function withServeCommand(help: string): string {
   const lines = help.split('\n');
-  const lastCommand = lines.findLastIndex((line) => /^ {2}unico-sim (deliver|check) /.test(line));
+  const lastCommand = lines.findLastIndex((line) => /^ {2}unico-sim (deliver|check|results) /.test(line));
   if (lastCommand === -1) return `${help}\nAlso:\n${SERVE_USAGE_LINE}\n`;
   lines.splice(lastCommand + 1, 0, SERVE_USAGE_LINE);
   return lines.join('\n');

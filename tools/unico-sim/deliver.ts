@@ -6,7 +6,8 @@ import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { createCredentials, type OAuth2ClientConfig } from './credentials.ts';
 import { noTokenMessage, TokenError, UnicoSimError } from './errors.ts';
 import type { Clock, HttpSender } from './http-sender.ts';
-import { generateNotifications, planDuplicates, type NotificationSource } from './notifications.ts';
+import { expectedResults, registerProcesses, type LocalStackInfo } from './local-unico.ts';
+import { generateNotifications, planDuplicates, type NotificationSource, type UnicoNotification } from './notifications.ts';
 import type { ProgressLine } from './progress.ts';
 import { deliverWithRetry, type AttemptRecord, type Random, type RetryPolicy, type Sleep } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
@@ -26,7 +27,12 @@ export interface DeliverConfig {
   readonly policy: RetryPolicy;
   /** Limits that fail the run when passed (exit code 1). */
   readonly gates?: DeliverGates;
+  /** The local stack behind `url` (from --endpoints): its Unico learns the made-up processIds. */
+  readonly localStack?: LocalStackInfo;
 }
+
+/** The flow-independent mark on processes deliver made up, in the local Unico's answers. */
+export const DELIVER_CLIENT_REFERENCE = 'unico-sim-deliver';
 
 export interface RunDeps {
   readonly send: HttpSender;
@@ -49,6 +55,13 @@ export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<
     if (error instanceof TokenError) throw new UnicoSimError(noTokenMessage(config.oauth2?.tokenUrl, error, config.url));
     throw error;
   }
+  // Made-up processIds become finished processes in the local Unico, so their events carry an
+  // outcome; ids given with --process-id are the user's, whose processes are left as they are.
+  const simulator = config.localStack?.simulator;
+  const madeUp = notifications.filter((notification) => !config.processIds.includes(notification.processId));
+  const registered = simulator === undefined || madeUp.length === 0
+    ? 0
+    : await registerProcesses(simulator, madeUp, DELIVER_CLIENT_REFERENCE, deps.send);
   const slots = new Semaphore(config.concurrency);
   const total = notifications.length + duplicates.length;
   const counts = { done: 0, delivered: 0, failed: 0, attempts: 0, retries: 0 };
@@ -98,6 +111,9 @@ export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<
   const outcomes = [...(await Promise.all(originals)), ...(await Promise.all(copies))];
   showProgress(true);
   deps.progress?.finish();
+  const delivered = new Set(outcomes.filter((outcome) => outcome.result.delivered).map((outcome) => outcome.processId));
+  const accepted: UnicoNotification[] = notifications.filter((notification) => delivered.has(notification.processId));
+  const unicoMaxRps = config.localStack?.unicoMaxRps;
 
   return summarize({
     url: config.url,
@@ -109,5 +125,6 @@ export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<
     tokenRequests: credentials.tokenRequests,
     elapsedMs: deps.clock() - started,
     ...(config.gates === undefined ? {} : { gates: config.gates }),
+    ...(unicoMaxRps === undefined ? {} : { resultsQueue: expectedResults(accepted, registered, unicoMaxRps) }),
   });
 }

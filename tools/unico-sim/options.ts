@@ -9,6 +9,8 @@ import type { ClientAuthMethod, OAuth2ClientConfig } from './credentials.ts';
 import type { DeliverConfig } from './deliver.ts';
 import { readEndpointsFile, type EndpointsTarget } from './endpoints-file.ts';
 import { UsageError } from './errors.ts';
+import type { LocalStackInfo } from './local-unico.ts';
+import type { ResultsConfig } from './results.ts';
 import { nearMiss } from './near-miss.ts';
 import { FINISHED_STATE, UUID_PATTERN } from './notifications.ts';
 
@@ -30,16 +32,18 @@ export const DEFAULTS = {
 export type Command =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'deliver'; readonly config: DeliverConfig; readonly json: boolean; readonly progress: boolean }
-  | { readonly kind: 'check'; readonly config: CheckConfig; readonly json: boolean };
+  | { readonly kind: 'check'; readonly config: CheckConfig; readonly json: boolean }
+  | { readonly kind: 'results'; readonly config: ResultsConfig };
 
 export const MAIN_HELP = `unico-sim: behaves like Unico IDCloud delivering webhooks, to rehearse and certify an endpoint.
 
 Usage:
   unico-sim deliver --url URL --auth SPEC [options]   send notifications as Unico does, print a summary
   unico-sim check   --url URL --auth SPEC [options]   conformance check, one PASS/FAIL line per expectation
+  unico-sim results  --endpoints FILE [options]       print results events from the local stack's queue
   unico-sim <command> --help                          the command's options
 
-SPEC is Unico's notation: none | basic:USER:PASS | apikey:HEADER:VALUE | apikey:VALUE | oauth2
+SPEC is the auth mode, then what Unico's form holds: none | basic:USER:PASS | apikey:HEADER:VALUE | apikey:VALUE | oauth2
 Instead of --url and --auth, --endpoints .local/endpoints.json takes both from the local stack.
 Exit codes: 0 all good, 1 a delivery, expectation or gate failed, 2 bad command line.
 unico-sim --version prints the version.
@@ -120,6 +124,29 @@ production only if its consumers drop that flow.
 
 ${TARGET_HELP}`;
 
+export const RESULTS_HELP = `unico-sim results: read results events from the local stack's results queue, as a consumer does.
+
+Usage: unico-sim results --endpoints .local/endpoints.json [options]
+
+Prints each event taken as indented JSON, and takes it off the queue (deleted, as a consumer that
+handled it would). With --process-id, only those processes' events are taken; others are left on
+the queue. Exit code 1 when fewer than --count events came within --wait.
+
+  --endpoints FILE          the local stack's endpoints file (its sqs section names the queue)
+  --process-id UUID         only this process's event (repeatable)
+  --count N                 stop after N events (default: the number of --process-id, else 1)
+  --wait S                  give up after S seconds (default 10)
+  -h, --help                this text
+`;
+
+const RESULTS_OPTIONS = {
+  endpoints: { type: 'string' },
+  'process-id': { type: 'string', multiple: true },
+  count: { type: 'string' },
+  wait: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
 const TARGET_OPTIONS = {
   url: { type: 'string' },
   auth: { type: 'string' },
@@ -163,15 +190,20 @@ export function parseCommandLine(argv: readonly string[], context: ParseContext)
     case '-h':
     case '--help':
     case 'help':
-      return { kind: 'help', text: rest[0] === 'deliver' ? DELIVER_HELP : rest[0] === 'check' ? CHECK_HELP : MAIN_HELP };
+      return {
+        kind: 'help',
+        text: rest[0] === 'deliver' ? DELIVER_HELP : rest[0] === 'check' ? CHECK_HELP : rest[0] === 'results' ? RESULTS_HELP : MAIN_HELP,
+      };
     case 'deliver':
       return parseDeliver(rest, context);
     case 'check':
       return parseCheck(rest, context);
+    case 'results':
+      return parseResults(rest, context);
     default: {
-      const meant = nearMiss(command, ['deliver', 'check', 'serve', 'help']);
+      const meant = nearMiss(command, ['deliver', 'check', 'results', 'serve', 'help']);
       throw new UsageError(`unknown command "${command}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}: `
-        + 'use deliver, check or serve (see unico-sim --help)');
+        + 'use deliver, check, results or serve (see unico-sim --help)');
     }
   }
 }
@@ -183,6 +215,8 @@ interface Target {
   readonly auth: AuthSpec;
   readonly oauth2: OAuth2ClientConfig | undefined;
   readonly timeoutMs: number;
+  /** Set when the target is the local stack of the --endpoints file (its URL not overridden). */
+  readonly localStack?: LocalStackInfo;
 }
 
 function parseCheck(args: readonly string[], context: ParseContext): Command {
@@ -192,6 +226,27 @@ function parseCheck(args: readonly string[], context: ParseContext): Command {
   }
   const target = parseTarget(values, context);
   return { kind: 'check', config: target, json: values.json === true };
+}
+
+function parseResults(args: readonly string[], context: ParseContext): Command {
+  const values = parse(args, RESULTS_OPTIONS, 'results');
+  if (values.help === true) {
+    return { kind: 'help', text: RESULTS_HELP };
+  }
+  if (values.endpoints === undefined) {
+    throw new UsageError('--endpoints is required: the local stack\'s endpoints file, e.g. .local/endpoints.json');
+  }
+  const sqs = readEndpointsFile(values.endpoints, context.readFile).sqs;
+  if (sqs === undefined) {
+    throw new UsageError(`--endpoints ${values.endpoints} names no results queue (sqs.endpoint, sqs.region, sqs.resultsQueueUrl)`);
+  }
+  const processIds = (values['process-id'] ?? []).map((id) => {
+    if (!UUID_PATTERN.test(id)) throw new UsageError(`--process-id must be a UUID, got "${id}"`);
+    return id.toLowerCase();
+  });
+  const count = numberOption('--count', values.count, Math.max(1, processIds.length), { integer: true, min: 1 });
+  const waitSeconds = numberOption('--wait', values.wait, 10, { min: 0.1, max: 3600 });
+  return { kind: 'results', config: { sqs, processIds, count, waitMs: Math.round(waitSeconds * 1000) } };
 }
 
 function parseDeliver(args: readonly string[], context: ParseContext): Command {
@@ -244,6 +299,7 @@ function parseDeliver(args: readonly string[], context: ParseContext): Command {
       url: target.url,
       auth: target.auth,
       oauth2: target.oauth2,
+      ...(target.localStack === undefined ? {} : { localStack: target.localStack }),
       count,
       processIds,
       concurrency,
@@ -281,7 +337,7 @@ function parseTarget(values: TargetValues, context: ParseContext): Target {
     auth = parseAuthSpec(authText);
   } catch (error) {
     if (error instanceof InvalidAuthSpecError) {
-      throw new UsageError(`--auth: ${error.message}`);
+      throw new UsageError(`--auth: ${error.message}${formValueHint(authText, file?.auth)}`);
     }
     throw error;
   }
@@ -289,6 +345,8 @@ function parseTarget(values: TargetValues, context: ParseContext): Target {
   const timeoutSeconds = numberOption('--timeout', values.timeout, DEFAULTS.timeoutSeconds, { min: 0.001, max: 600 });
   const timeoutMs = Math.round(timeoutSeconds * 1000);
 
+  // The local stack's Unico gets the test traffic's processes only when the traffic goes to that stack.
+  const localStack = file !== undefined && url === file.url ? { localStack: file.localStack } : {};
   const tokenUrl = values['oauth2-token-url'] ?? file?.tokenUrl;
   const clientId = values['client-id'] ?? file?.clientId;
   const clientSecret = values['client-secret'] ?? context.env[CLIENT_SECRET_ENV] ?? file?.clientSecret;
@@ -303,7 +361,7 @@ function parseTarget(values: TargetValues, context: ParseContext): Target {
     if (stray !== undefined) {
       throw new UsageError(`--${stray} is only for --auth oauth2`);
     }
-    return { url, auth, oauth2: undefined, timeoutMs };
+    return { url, auth, oauth2: undefined, timeoutMs, ...localStack };
   }
   if (tokenUrl === undefined || clientId === undefined || clientSecret === undefined) {
     throw new UsageError('--auth oauth2 needs --oauth2-token-url, --client-id and --client-secret');
@@ -313,7 +371,24 @@ function parseTarget(values: TargetValues, context: ParseContext): Target {
     auth,
     oauth2: { tokenUrl: httpUrl('--oauth2-token-url', tokenUrl), clientId, clientSecret, clientAuth, timeoutMs },
     timeoutMs,
+    ...localStack,
   };
+}
+
+/**
+ * For a value typed as in Unico's form (`USER:PASS`, `HEADER:VALUE`, `VALUE`), which lacks the
+ * mode in front: the notation meant. The part after the first colon is a secret: never repeated.
+ */
+export function formValueHint(text: string, fromFile: string | undefined): string {
+  const trimmed = text.trim();
+  const colon = trimmed.indexOf(':');
+  const mode = (colon === -1 ? trimmed : trimmed.slice(0, colon)).toLowerCase();
+  if (['none', 'oauth2', 'basic', 'apikey'].includes(mode) || trimmed.length === 0) return '';
+  const shown = colon === -1 ? '…' : `${trimmed.slice(0, colon)}:…`;
+  const fileMode = fromFile?.split(':')[0];
+  if (fileMode === 'basic' || fileMode === 'apikey') return `; "${shown}" looks like what Unico's form holds: did you mean ${fileMode}:${shown}?`;
+  if (colon === -1) return `; "${shown}" looks like what Unico's form holds for an API key: did you mean apikey:${shown}?`;
+  return `; "${shown}" looks like what Unico's form holds: did you mean basic:${shown}? (or apikey:${shown} for an API key HEADER:VALUE)`;
 }
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O, command: string) {

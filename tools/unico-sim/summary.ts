@@ -1,6 +1,7 @@
 /**
  * The figures of a `deliver` run: what Unico's side would see of the endpoint.
  */
+import { describeExpectedResults, type ExpectedResults } from './local-unico.ts';
 import type { AttemptRecord, DeliveryResult } from './retry.ts';
 
 export interface LatencyFigures {
@@ -68,6 +69,7 @@ export interface DeliverRun {
   readonly tokenRequests: number;
   readonly elapsedMs: number;
   readonly gates?: DeliverGates;
+  readonly resultsQueue?: ExpectedResults;
 }
 
 export interface FailureReport {
@@ -110,6 +112,8 @@ export interface DeliverSummary {
   readonly failures: readonly FailureReport[];
   /** The gates set on the command line, checked. */
   readonly gates: readonly GateResult[];
+  /** Against the local stack: the results events to come, and the least time the budget needs. */
+  readonly resultsQueue?: ExpectedResults;
 }
 
 const MAX_LISTED_FAILURES = 20;
@@ -190,6 +194,7 @@ export function summarize(run: DeliverRun): DeliverSummary {
     processIds: [...processIds],
     failures,
     gates,
+    ...(run.resultsQueue === undefined ? {} : { resultsQueue: run.resultsQueue }),
   };
 }
 
@@ -245,6 +250,7 @@ export function formatSummaryText(summary: DeliverSummary): string {
     ...(summary.permanentFailures > 0 ? [`${summary.permanentFailures} of ${summary.deliveries} deliveries failed permanently`] : []),
     ...summary.gates.filter((gate) => !gate.ok).map((gate) => `${gate.option} ${gate.limit} passed (${describeGate(gate)})`),
   ];
+  if (summary.resultsQueue !== undefined) row('results', describeExpectedResults(summary.resultsQueue));
   row('result', problems.length === 0
     ? `OK: every delivery answered 2xx${summary.gates.length > 0 ? ', every gate kept' : ''}`
     : `FAILED: ${problems.join('; ')}`);

@@ -82,7 +82,8 @@ describe('unico-sim serve: the command line', () => {
     [['--drop-webhooks', '0.5'], '--drop-webhooks needs --receiver-url'],
     [['--receiver-url', 'http://r', '--drop-webhooks', '1.5'], '--drop-webhooks must be a number from 0 to 1, got "1.5"'],
     [['--rate-limit', '0'], '--rate-limit must be a whole number from 1 to 100000, got "0"'],
-    [['--endpoints', 'missing.json'], 'cannot read --endpoints missing.json (ENOENT); is the local stack running (npm start)?'],
+    [['--endpoints', 'missing.json'], 'cannot read --endpoints missing.json (ENOENT); is the local stack running (npm start)? '
+      + 'It writes the file named by its LOCAL_ENDPOINTS_FILE (default .local/endpoints.json) and removes it on stop'],
   ])('%j is refused', (argv, message) => {
     expect(usageError(argv)).toBe(message);
   });
