@@ -154,7 +154,9 @@ export class UnicoTokenSource {
   #failed(error: unknown): unknown {
     const now = this.#settings.now();
     this.#nextRefreshAttemptAt = now + REFRESH_RETRY_PAUSE_MS;
-    if (!(error instanceof UnicoTransientError) || NOT_THE_ENDPOINT.has(error.code)) return error;
+    // Signing the assertion is the only other step that can fail; the port promises its two errors.
+    if (!(error instanceof UnicoTransientError)) return new UnicoTransientError('token request: the assertion could not be signed', { code: 'assertion_failed', cause: error });
+    if (NOT_THE_ENDPOINT.has(error.code)) return error;
     const backoff = error instanceof UnicoCredentialsRefusedError ? this.#refusals : this.#failures;
     this.#holdOff = { error, until: now + backoff.failed(now) };
     return stillHeldOff(this.#holdOff, now);

@@ -58,7 +58,7 @@ export interface UnicoTransientDetails {
    * Our stable short code for the case: `rate_limited` (429), `server_error` (5xx), `timeout`,
    * `network_error`, `aborted`, `budget_wait`, `budget_unavailable`, `process_wrong_state` (409),
    * `unreadable_answer`, `request_timeout` (408), `too_early` (425), `credentials_refused`,
-   * `credentials_unusable`, or `http_<status>` for another status.
+   * `credentials_unusable`, `assertion_failed`, or `http_<status>` for another status.
    */
   readonly code: string;
   /** How long to wait before trying again, when known (Unico's Retry-After, the budget's next slot, a back-off). */

@@ -247,4 +247,15 @@ describe('other token failures', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(unico.getProcessRequests).toHaveLength(0);
   });
+
+  test('an assertion that cannot be signed is transient too (assertion_failed), with nothing sent', async () => {
+    // A clock gone wrong gives iat NaN, which the signer refuses.
+    const { client, unico } = setupClient('web-sdk', { now: () => Number.NaN });
+
+    const error = await caught(client.getProcess(PROCESS_ID));
+
+    expect(error).toMatchObject({ name: 'UnicoTransientError', code: 'assertion_failed', message: 'token request: the assertion could not be signed' });
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+    expect(unico.tokenRequests).toHaveLength(0);
+  });
 });
