@@ -116,7 +116,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: Partia
 /** The main help with the serve command listed after the others. */
 function withServeCommand(help: string): string {
   const lines = help.split('\n');
-  const lastCommand = lines.findLastIndex((line) => /^ {2}unico-sim (deliver|check|results) /.test(line));
+  const lastCommand = lines.findLastIndex((line) => /^ {2}unico-sim (deliver|check) /.test(line));
   if (lastCommand === -1) return `${help}\nAlso:\n${SERVE_USAGE_LINE}\n`;
   lines.splice(lastCommand + 1, 0, SERVE_USAGE_LINE);
   return lines.join('\n');

@@ -40,7 +40,7 @@ export const MAIN_HELP = `unico-sim: behaves like Unico IDCloud delivering webho
 Usage:
   unico-sim deliver --url URL --auth SPEC [options]   send notifications as Unico does, print a summary
   unico-sim check   --url URL --auth SPEC [options]   conformance check, one PASS/FAIL line per expectation
-  unico-sim results  --endpoints FILE [options]       print results events from the local stack's queue
+  unico-sim results --endpoints FILE [options]        print results events from the local stack's queue
   unico-sim <command> --help                          the command's options
 
 SPEC is the auth mode, then what Unico's form holds: none | basic:USER:PASS | apikey:HEADER:VALUE | apikey:VALUE | oauth2
