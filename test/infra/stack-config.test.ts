@@ -27,6 +27,7 @@ describe('loadStackConfig', () => {
       responseDeadlineSeconds: 5,
       claimRetentionDays: 90,
       processorMaxConcurrency: 5,
+      outcomeRetryPeriodHours: 3,
     });
   });
 
@@ -42,6 +43,7 @@ describe('loadStackConfig', () => {
       oauth2Scopes: '',
       responseDeadlineSeconds: '12',
       claimRetentionDays: 30,
+      outcomeRetryPeriodHours: '12',
     });
 
     expect(config).toEqual({
@@ -58,6 +60,7 @@ describe('loadStackConfig', () => {
       responseDeadlineSeconds: 12,
       claimRetentionDays: 30,
       processorMaxConcurrency: 5,
+      outcomeRetryPeriodHours: 12,
     });
   });
 

@@ -2,6 +2,7 @@
  * The stack as `cdk synth` builds it (same context as cdk.json, same cdk-nag plugin), one synth
  * per auth mode, shared by the assertions on it.
  */
+import { intakeMaxReceiveCount } from '../../lambdas/contracts/outcome-retries.ts';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -263,7 +264,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     });
   });
 
-  it('enqueues to an encrypted high-throughput FIFO queue with a FIFO DLQ after 10 receives', () => {
+  it('enqueues to an encrypted high-throughput FIFO queue with a FIFO DLQ after the retry period\'s receives (22 for 3 hours)', () => {
     const { template } = synth();
     const fifo = {
       FifoQueue: true,
@@ -282,7 +283,7 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
         VisibilityTimeout: 180,
         RedrivePolicy: {
           deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IntakeDeadLetterQueue'), 'Arn'] },
-          maxReceiveCount: 10,
+          maxReceiveCount: 22,
         },
       },
     });
@@ -481,6 +482,38 @@ describe('processor and results queue', () => {
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('ProcessorFunction') } }],
     });
     template.hasOutput('ProcessorPermanentFailureAlarmName', { Value: { Ref: Match.stringLikeRegexp('ProcessorPermanentFailureAlarm') } });
+  });
+
+  it("alarms when Unico refuses the service account's credentials, on the processor's unicoCredentials lines", () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: Match.stringLikeRegexp('ProcessorLogGroup') },
+      FilterPattern: '{ $.unicoCredentials = "*" }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'UnicoCredentialsRefused', MetricValue: '1' })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UnicoCredentialsRefused',
+      Threshold: 1,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('ProcessorFunction') } }],
+    });
+    template.hasOutput('UnicoCredentialsAlarmName', { Value: { Ref: Match.stringLikeRegexp('UnicoCredentialsAlarm') } });
+  });
+
+  it('a longer outcome retry period reaches the processor and raises the intake dead-letter limit with it', () => {
+    const { template } = synth({ outcomeRetryPeriodHours: '24' });
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ...PROCESSOR,
+      Environment: { Variables: Match.objectLike({ OUTCOME_RETRY_PERIOD_SECONDS: String(24 * 3600) }) },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IntakeDeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: intakeMaxReceiveCount(24 * 3600),
+      },
+    });
+    expect(intakeMaxReceiveCount(24 * 3600)).toBeGreaterThan(intakeMaxReceiveCount(3 * 3600));
   });
 
   it('without a Unico service account, fetches nothing: no Unico settings and no secret for it', () => {
