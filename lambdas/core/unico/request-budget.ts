@@ -6,10 +6,11 @@
  * The budget is GCRA (the generic cell rate algorithm) used as a scheduler: one shared value, the
  * theoretical arrival time `tat` (the first free slot), and `pausedUntil`. Slots are an emission
  * interval T = ceil((1000 + guardMs) / maxPerSecond) ms apart, with a burst of 1 (tolerance 0).
- * acquire() reserves the slot s = max(tat, pausedUntil, now) and sets tat = s + T, with ONE
- * conditional write on the record, of one of two kinds:
- *   advance: tat = tat + T   if now <= tat <= notAfter and pausedUntil <= tat (a queue: s = tat);
- *   restart: tat = s + T     if tat <= s (or none) and pausedUntil <= s (idle: s = now or the pause's end).
+ * acquire() reserves the slot s = max(tat, pausedUntil, now + r) and sets tat = s + T, with ONE
+ * conditional write on the record, of one of two kinds (r: this process's last round trip to the
+ * store, so that the answer is back by the slot):
+ *   advance: tat = tat + T   if now + r <= tat <= notAfter and pausedUntil <= tat (a queue: s = tat);
+ *   restart: tat = s + T     if tat <= s (or none) and pausedUntil <= s (idle: s = now + r or the pause's end).
  * Advances never race each other (the store applies them one after the other, each to the value
  * the last one left), so a crowd of callers costs one write per grant, not one per caller per slot.
  * A refused write (the wrong kind for the record, or a pause) returns the record (or one read
@@ -25,9 +26,10 @@
  * - The guard exists because a write takes time: the slot is fixed when the store applies it, the
  *   grant is used when the answer comes back. It also absorbs small clock differences between Lambdas.
  * - pauseUntil(t) only moves `pausedUntil` forward, and both writes refuse a slot before it. A caller
- *   that reserved a slot more than a guard ahead reads the record before using it, and lets the
- *   slot go when a pause stored meanwhile covers it: after a 429 with Retry-After, no grant
- *   anywhere before t, save those already checked within a guard of their slot.
+ *   that reserved a slot ahead reads the record once more, to have the answer a guard before the
+ *   slot, and lets the slot go when a pause stored meanwhile covers it: after a 429 with
+ *   Retry-After, no grant anywhere before t, save those already checked (about a guard and a
+ *   round trip before their slot).
  * - `tat` and `pausedUntil` only grow, so what a process last saw is a lower bound of the record:
  *   when it already puts the earliest grant after the caller's `notAfterMs`, acquire rejects at
  *   once, without a write.
@@ -126,6 +128,8 @@ export class GcraRequestBudget implements RequestBudget {
   readonly #time: BudgetTime;
   /** The record as this process last saw it: a lower bound of the stored one. */
   #known: RateLimitState = NO_RECORD;
+  /** How long this process's last call to the store took, there and back. */
+  #roundTripMs = 0;
 
   constructor(store: RateLimitStore, settings: GcraBudgetSettings, time: BudgetTime = realBudgetTime) {
     const guardMs = settings.guardMs ?? DEFAULT_GUARD_MS;
@@ -162,31 +166,35 @@ export class GcraRequestBudget implements RequestBudget {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.#time.now();
+      // A slot sooner than a write takes would be lost on arrival: aim one round trip ahead.
+      const from = now + this.#roundTripMs;
       const { tat, pausedUntil } = this.#known;
-      const earliest = Math.max(now, tat, pausedUntil);
+      const earliest = Math.max(from, tat, pausedUntil);
       if (notAfterMs !== undefined && earliest > notAfterMs) throw new BudgetWaitTooLongError(earliest, notAfterMs);
 
-      // A queue runs (tat ahead, no pause past it): join it. Otherwise start at now or the pause's end.
-      const reservation =
-        tat >= now && pausedUntil <= tat
-          ? await this.#store.advance(this.#intervalMs, now, notAfterMs, signal)
-          : await this.#store.restart(Math.max(now, pausedUntil), this.#intervalMs, signal);
+      // A queue runs (tat ahead, no pause past it): join it. Otherwise start at `from` or the pause's end.
+      const reservation = await this.#timed(() =>
+        tat >= from && pausedUntil <= tat
+          ? this.#store.advance(this.#intervalMs, from, notAfterMs, signal)
+          : this.#store.restart(Math.max(from, pausedUntil), this.#intervalMs, signal),
+      );
       if (reservation.reserved) {
         this.#learn(reservation.state);
         return reservation.slotMs;
       }
       // The record as it is now replaces what this process knew (also if it was reset).
-      this.#known = reservation.state ?? (await this.#store.read(signal)) ?? NO_RECORD;
+      this.#known = reservation.state ?? (await this.#timed(() => this.#store.read(signal))) ?? NO_RECORD;
     }
   }
 
   /** Sleeps until `slot`; whether the grant may be used then (false: let it go and reserve again). */
   async #useAt(slot: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const wake = slot - this.#guardMs;
+    const wake = slot - this.#guardMs - this.#roundTripMs;
     if (this.#time.now() < wake) {
-      // Reserved ahead: a pause may have been stored since. Read the record a guard before the slot.
+      // Reserved ahead: a pause may have been stored since. Read the record, to have the answer
+      // a guard before the slot.
       await this.#time.sleep(wake - this.#time.now(), signal);
-      const state = (await this.#store.read(signal)) ?? NO_RECORD;
+      const state = (await this.#timed(() => this.#store.read(signal))) ?? NO_RECORD;
       this.#learn(state);
       if (state.pausedUntil > slot) return false;
     }
@@ -194,6 +202,14 @@ export class GcraRequestBudget implements RequestBudget {
     if (now < slot) await this.#time.sleep(slot - now, signal);
     // A write (or read) that came back later than the guard: using it now could crowd the next slots.
     return this.#time.now() <= slot + this.#guardMs;
+  }
+
+  /** A call to the store, its round trip remembered. */
+  async #timed<T>(call: () => Promise<T>): Promise<T> {
+    const sentAt = this.#time.now();
+    const answer = await call();
+    this.#roundTripMs = this.#time.now() - sentAt;
+    return answer;
   }
 
   #learn(state: RateLimitState): void {

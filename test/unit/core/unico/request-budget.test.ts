@@ -211,9 +211,28 @@ describe('GcraRequestBudget: the guard', () => {
     store.writeLatenciesMs.push(21);
 
     expect(await oneAcquire(budget, store)).toEqual({
-      calls: ['restart at 0 +255', 'advance +255 from 21', 'sleep 214', 'read @235', 'sleep 20'],
+      calls: ['restart at 0 +255', 'advance +255 from 42', 'sleep 214', 'read @235', 'sleep 20'],
       grantedAt: 255,
     });
+  });
+
+  test('after a slow write, an idle restart aims one round trip ahead, and the caller sleeps to it', async () => {
+    const store = new RecordingStore(new FakeTimeline(START));
+    const budget = budgetOver(store, { maxPerSecond: 4, guardMs: 50 });
+    store.writeLatenciesMs.push(30);
+    expect(await oneAcquire(budget, store)).toEqual({ calls: ['restart at 0 +263'], grantedAt: 30 });
+    store.timeline.advance(970);
+
+    expect(await oneAcquire(budget, store)).toEqual({ calls: ['restart at 1030 +263', 'sleep 30'], grantedAt: 1030 });
+  });
+
+  test('the pause check before a slot is sent a guard and one round trip ahead of it', async () => {
+    const store = new RecordingStore(new FakeTimeline(START));
+    const budget = budgetOver(store, { maxPerSecond: 4, guardMs: 50 });
+    await oneAcquire(budget, store);
+    store.writeLatenciesMs.push(30);
+
+    expect(await oneAcquire(budget, store)).toEqual({ calls: ['advance +263 from 0', 'sleep 153', 'read @183', 'sleep 80'], grantedAt: 263 });
   });
 
   test('a write that came back exactly a guard after its slot is used', async () => {
@@ -231,7 +250,7 @@ describe('GcraRequestBudget: the guard', () => {
     store.readLatenciesMs.push(41);
 
     expect(await oneAcquire(budget, store)).toEqual({
-      calls: ['advance +255 from 0', 'sleep 235', 'read @235', 'advance +255 from 276', 'sleep 214', 'read @490', 'sleep 20'],
+      calls: ['advance +255 from 0', 'sleep 235', 'read @235', 'advance +255 from 317', 'sleep 214', 'read @490', 'sleep 20'],
       grantedAt: 510,
     });
   });
