@@ -6,8 +6,14 @@
  * Unico's bad hours".
  */
 
+/** The first pause after a failed receive and the longest one, in milliseconds. */
+export interface RetryDelaySchedule {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
 /** Every failed attempt gives its message back for at least this back-off (on its receive count). */
-export const OUTCOME_RETRY_DELAY = { initialMs: 30_000, maxMs: 15 * 60_000 } as const;
+export const OUTCOME_RETRY_DELAY: RetryDelaySchedule = { initialMs: 30_000, maxMs: 15 * 60_000 };
 
 /** Transient failures (429, 5xx, timeouts) and non-final answers are retried this long by default. */
 export const DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS = 3 * 60 * 60;
@@ -28,26 +34,26 @@ export const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 export const SPARE_RECEIVES = 5;
 
 /** The n-th failed receive's least pause: initialMs × 2^(n-1), capped at maxMs. */
-export function outcomeRetryPauseMs(receiveCount: number): number {
+export function outcomeRetryPauseMs(receiveCount: number, schedule: RetryDelaySchedule = OUTCOME_RETRY_DELAY): number {
   const exponent = Math.min(Math.max(1, Math.floor(receiveCount)) - 1, 30);
-  return Math.min(OUTCOME_RETRY_DELAY.maxMs, OUTCOME_RETRY_DELAY.initialMs * 2 ** exponent);
+  return Math.min(schedule.maxMs, schedule.initialMs * 2 ** exponent);
 }
 
 /**
  * How many receives a message can have within `periodSeconds` when every failed one waits at
  * least the back-off: the receive that comes after the period (and gives up) included.
  */
-export function receivesWithin(periodSeconds: number): number {
+export function receivesWithin(periodSeconds: number, schedule: RetryDelaySchedule = OUTCOME_RETRY_DELAY): number {
   let receives = 1;
   let elapsedMs = 0;
   while (elapsedMs < periodSeconds * 1000) {
-    elapsedMs += outcomeRetryPauseMs(receives);
+    elapsedMs += outcomeRetryPauseMs(receives, schedule);
     receives += 1;
   }
   return receives;
 }
 
 /** The intake queue's dead-letter limit for a retry period: the schedule's receives plus spares. */
-export function intakeMaxReceiveCount(periodSeconds: number): number {
-  return receivesWithin(periodSeconds) + SPARE_RECEIVES;
+export function intakeMaxReceiveCount(periodSeconds: number, schedule: RetryDelaySchedule = OUTCOME_RETRY_DELAY): number {
+  return receivesWithin(periodSeconds, schedule) + SPARE_RECEIVES;
 }

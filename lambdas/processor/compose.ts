@@ -5,7 +5,7 @@ import { SqsMessageDelayer } from '../adapters/sqs/sqs-message-delayer.ts';
 import { SqsResultsPublisher } from '../adapters/sqs/sqs-results-publisher.ts';
 import type { Clock } from '../core/deadline.ts';
 import { NotificationProcessor } from '../core/processing/process-notification.ts';
-import { CONFLICT_MAX_RECEIVES } from '../contracts/outcome-retries.ts';
+import { CONFLICT_MAX_RECEIVES, type RetryDelaySchedule } from '../contracts/outcome-retries.ts';
 import type { ProcessorTimeBudget } from '../contracts/time-budgets.ts';
 import type { ProcessFetcher } from '../core/unico/process-fetcher.ts';
 import { createProcessorHandler, type ProcessorHandler } from './processor-handler.ts';
@@ -22,6 +22,8 @@ export interface ProcessorWiring extends ClaimsTableWiring {
   /** Transient failures and non-final answers are retried until a message is this old. */
   readonly outcomeRetryPeriodSeconds: number;
   readonly time: ProcessorTimeBudget;
+  /** @default OUTCOME_RETRY_DELAY; the intake queue's dead-letter limit must be sized from the same schedule. */
+  readonly retryDelay?: RetryDelaySchedule;
   readonly clock?: Clock;
 }
 
@@ -40,6 +42,7 @@ export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandl
     delayer: new SqsMessageDelayer({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
     logger: wiring.logger,
     time: wiring.time,
+    ...(wiring.retryDelay ? { retryDelay: wiring.retryDelay } : {}),
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
 }

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../core/deadline.ts';
 import type { ProcessorTimeBudget } from '../contracts/time-budgets.ts';
 import { MalformedIntakeMessageError, parseIntakeMessage } from './intake-message.ts';
 import { retryDelaySeconds } from './retry-delay.ts';
+import { OUTCOME_RETRY_DELAY, type RetryDelaySchedule } from '../contracts/outcome-retries.ts';
 import { failureKind } from '../adapters/aws/failure-kind.ts';
 
 export interface ProcessorHandlerDependencies {
@@ -17,6 +18,8 @@ export interface ProcessorHandlerDependencies {
   readonly delayer: MessageDelayer;
   readonly logger: Logger;
   readonly time: ProcessorTimeBudget;
+  /** The back-off under every failed receive. @default OUTCOME_RETRY_DELAY (30 s doubling to 15 min) */
+  readonly retryDelay?: RetryDelaySchedule;
   readonly clock?: Clock;
 }
 
@@ -49,6 +52,7 @@ export class TimeRanShortError extends Error {
 export function createProcessorHandler(dependencies: ProcessorHandlerDependencies): ProcessorHandler {
   const { processor, delayer, logger, time } = dependencies;
   const clock = dependencies.clock ?? systemClock;
+  const retryDelay = dependencies.retryDelay ?? OUTCOME_RETRY_DELAY;
 
   const giveBack = async (record: SQSRecord, seconds: number, keys: Record<string, string>): Promise<void> => {
     await delayer.delay(record.receiptHandle, seconds).catch((delayError: unknown) =>
@@ -63,7 +67,7 @@ export function createProcessorHandler(dependencies: ProcessorHandlerDependencie
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
     const keys: Record<string, string> = { messageId: record.messageId };
     if (endsAt - clock() < time.minRecordMs) {
-      const seconds = retryDelaySeconds(receiveCount, undefined);
+      const seconds = retryDelaySeconds(receiveCount, undefined, retryDelay);
       await giveBack(record, seconds, keys);
       logger.info('message not started: too little time left in this invocation; given back', {
         ...keys,
@@ -98,7 +102,7 @@ export function createProcessorHandler(dependencies: ProcessorHandlerDependencie
       });
     } catch (error) {
       const waiting = error instanceof OutcomeNotYetAvailableError ? error : undefined;
-      const seconds = retryDelaySeconds(receiveCount, waiting?.retryAfterMs);
+      const seconds = retryDelaySeconds(receiveCount, waiting?.retryAfterMs, retryDelay);
       await giveBack(record, seconds, keys);
       if (waiting === undefined) {
         // The claims table or a queue failed: `permanent` (access denied, a missing resource) is

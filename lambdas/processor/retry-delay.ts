@@ -1,4 +1,9 @@
-import { outcomeRetryPauseMs, SQS_MAX_VISIBILITY_SECONDS } from '../contracts/outcome-retries.ts';
+import {
+  OUTCOME_RETRY_DELAY,
+  outcomeRetryPauseMs,
+  SQS_MAX_VISIBILITY_SECONDS,
+  type RetryDelaySchedule,
+} from '../contracts/outcome-retries.ts';
 
 /**
  * How long an intake message waits before it is tried again after a failed receive: the larger
@@ -10,7 +15,11 @@ import { outcomeRetryPauseMs, SQS_MAX_VISIBILITY_SECONDS } from '../contracts/ou
  * (lambdas/contracts/outcome-retries.ts), so no run of failures reaches it before the retry period
  * has ended and the processor has published the outcome's error instead.
  */
-export function retryDelaySeconds(receiveCount: number, retryAfterMs: number | undefined): number {
-  const delayMs = Math.max(retryAfterMs ?? 0, outcomeRetryPauseMs(receiveCount));
+export function retryDelaySeconds(
+  receiveCount: number,
+  retryAfterMs: number | undefined,
+  schedule: RetryDelaySchedule = OUTCOME_RETRY_DELAY,
+): number {
+  const delayMs = Math.max(retryAfterMs ?? 0, outcomeRetryPauseMs(receiveCount, schedule));
   return Math.min(SQS_MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(delayMs / 1000)));
 }
