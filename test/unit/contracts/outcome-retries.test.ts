@@ -28,7 +28,7 @@ function givingUpReceive(periodSeconds: number, retryAfters: ReadonlyArray<numbe
 describe('outcomeRetryPauseMs', () => {
   test('30 s doubling on each receive, up to 15 minutes', () => {
     // Act
-    const pauses = [1, 2, 3, 4, 5, 6, 7, 1000].map(outcomeRetryPauseMs);
+    const pauses = [1, 2, 3, 4, 5, 6, 7, 1000].map((receiveCount) => outcomeRetryPauseMs(receiveCount));
 
     // Assess
     expect(pauses).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
@@ -36,7 +36,7 @@ describe('outcomeRetryPauseMs', () => {
 
   test('a receive count below 1 or with a fraction is taken as the whole count, at least 1', () => {
     // Act
-    const pauses = [0, -2, 2.9].map(outcomeRetryPauseMs);
+    const pauses = [0, -2, 2.9].map((receiveCount) => outcomeRetryPauseMs(receiveCount));
 
     // Assess
     expect(pauses).toEqual([30_000, 30_000, 60_000]);
