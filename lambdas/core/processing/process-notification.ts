@@ -120,7 +120,7 @@ interface OutcomeReport {
  *    idempotent). A crash between the two leaves the claim unconfirmed: the message comes back,
  *    the event is published again and the results queue's deduplication (same `processId:state`
  *    within five minutes) drops the copy, and the claim is confirmed.
- * Design notes: docs/architecture.md, "The processor".
+ * Design notes: docs/architecture.md, "One intake message, step by step" and the two sections after it.
  */
 export class NotificationProcessor {
   readonly #claims: ClaimLedger;
