@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbRequestBudget, DynamoDbRateWindowStore } from '../../lambdas/adapters/dynamodb/dynamodb-rate-window-store.ts';
+import { createDynamoDbRequestBudget, DynamoDbRateLimitStore } from '../../lambdas/adapters/dynamodb/dynamodb-rate-window-store.ts';
 import { UnicoApiClient } from '../../lambdas/adapters/unico/unico-api-client.ts';
 import { UnicoTransientError } from '../../lambdas/core/unico/process-fetcher.ts';
-import { InMemoryRateWindowStore, WindowedRequestBudget, type RateWindowStore } from '../../lambdas/core/unico/request-budget.ts';
+import { GcraRequestBudget, InMemoryRateLimitStore, type RateLimitStore } from '../../lambdas/core/unico/request-budget.ts';
 import { startDynamoDbEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
 import { ensureClaimsTable } from '../../tools/local-stack/resources.ts';
@@ -51,13 +51,13 @@ function freshKey(): string {
   return `budget#unico#test-${keyCounter}-${Date.now()}`;
 }
 
-function storeFor(key: string): DynamoDbRateWindowStore {
-  return new DynamoDbRateWindowStore({ client: dynamoClient(), tableName, key });
+function storeFor(key: string): DynamoDbRateLimitStore {
+  return new DynamoDbRateLimitStore({ client: dynamoClient(), tableName, key });
 }
 
 /** One "Lambda": its own DynamoDB client and budget over the shared record, its own Unico client. */
 function lambda(sim: RunningUnicoSimulator, key: string, maxPerSecond: number) {
-  const budget = createDynamoDbRequestBudget({ client: dynamoClient(), tableName, key, maxPerSecond, guardMs: 200 });
+  const budget = createDynamoDbRequestBudget({ client: dynamoClient(), tableName, key, maxPerSecond });
   const client = new UnicoApiClient({
     contract: sim.contract,
     apiBaseUrl: sim.apiBaseUrl,
@@ -86,7 +86,7 @@ async function withSimulator<T>(work: (sim: RunningUnicoSimulator) => Promise<T>
 
 async function simStats(sim: RunningUnicoSimulator) {
   return (await (await fetch(`${sim.adminUrl}/stats`)).json()) as {
-    tokenRequests: number; getProcessRequests: number; peakRequestsPerSecond: number; byStatus: Record<string, number>;
+    tokenRequests: number; getProcessRequests: number; peakRequestsPerSecond: number; peakRequestsInAnySecond: number; byStatus: Record<string, number>;
   };
 }
 
@@ -94,71 +94,99 @@ async function simRequests(sim: RunningUnicoSimulator) {
   return ((await (await fetch(`${sim.adminUrl}/requests`)).json()) as { requests: Array<{ at: number; kind: string; status?: number }> }).requests;
 }
 
-describe('the budget record in DynamoDB (dynalite)', () => {
-  test('take stops at max; open needs a newer window; a pause refuses both until it ends and never shortens', async () => {
-    const store = storeFor(freshKey());
-    const second = 1_900_000_000;
-    const at = (ms: number) => second * 1000 + ms;
+/** The most grants within any sliding 1,000 ms. */
+function peakInAnySecond(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  for (let first = 0, last = 0; last < sorted.length; last += 1) {
+    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= 1000) first += 1;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
+}
 
-    expect(await store.take(second, 2, at(0))).toEqual({ granted: false, state: undefined });
-    expect((await store.open(second, at(0))).granted).toBe(true);
-    expect((await store.take(second, 2, at(1))).granted).toBe(true);
-    expect((await store.take(second, 2, at(2))).granted).toBe(false);
-    expect((await store.open(second, at(3))).granted).toBe(false);
-    expect(await store.read()).toEqual({ windowSecond: second, grants: 2, pausedUntil: 0 });
+describe('the budget record in DynamoDB (dynalite)', () => {
+  test('advance joins a queue up to a limit; restart needs an idle record; a pause refuses both until it ends and never shortens', async () => {
+    const store = storeFor(freshKey());
+    const at = (ms: number) => 1_900_000_000_000 + ms;
+
+    expect(await store.advance(100, at(0), undefined)).toEqual({ reserved: false, state: undefined });
+    expect(await store.restart(at(0), 100)).toEqual({ reserved: true, slotMs: at(0), state: { tat: at(100), pausedUntil: 0 } });
+    expect(await store.advance(100, at(50), at(100))).toEqual({ reserved: true, slotMs: at(100), state: { tat: at(200), pausedUntil: 0 } });
+    expect((await store.advance(100, at(50), at(199))).reserved).toBe(false);
+    expect((await store.restart(at(199), 100)).reserved).toBe(false);
+    expect(await store.read()).toEqual({ tat: at(200), pausedUntil: 0 });
 
     await store.extendPause(at(3000));
     await store.extendPause(at(1500));
-    expect((await store.open(second + 1, at(1000))).granted).toBe(false);
-    expect((await store.open(second + 2, at(2999))).granted).toBe(false);
-    expect((await store.open(second + 3, at(3000))).granted).toBe(true);
-    expect(await store.read()).toEqual({ windowSecond: second + 3, grants: 1, pausedUntil: at(3000) });
+    expect((await store.advance(100, at(0), undefined)).reserved).toBe(false);
+    expect((await store.restart(at(2999), 100)).reserved).toBe(false);
+    expect((await store.restart(at(3000), 100)).reserved).toBe(true);
+    expect(await store.read()).toEqual({ tat: at(3100), pausedUntil: at(3000) });
   });
 
   test('behaves as the in-memory model, operation by operation', async () => {
-    const second = Math.floor(Date.now() / 1000);
+    const base = Date.now();
     const operation = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ op: fc.constant('take' as const), window: fc.integer({ min: 0, max: 1 }), max: fc.integer({ min: 1, max: 3 }), now: fc.integer({ min: 0, max: 3000 }) }) },
-      { weight: 2, arbitrary: fc.record({ op: fc.constant('open' as const), window: fc.integer({ min: 0, max: 1 }), now: fc.integer({ min: 0, max: 3000 }) }) },
+      { weight: 4, arbitrary: fc.record({ op: fc.constant('advance' as const), from: fc.integer({ min: 0, max: 3000 }), notAfter: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('restart' as const), slot: fc.integer({ min: 0, max: 3000 }) }) },
       { weight: 1, arbitrary: fc.record({ op: fc.constant('pause' as const), until: fc.integer({ min: 0, max: 3000 }) }) },
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 25, size: 'max' }), async (operations) => {
-        const stores: RateWindowStore[] = [storeFor(freshKey()), new InMemoryRateWindowStore()];
-        const base = second * 1000;
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 25, size: 'max' }), fc.integer({ min: 1, max: 400 }), async (operations, interval) => {
+        const stores: RateLimitStore[] = [storeFor(freshKey()), new InMemoryRateLimitStore()];
         for (const step of operations) {
           const outcomes = await Promise.all(stores.map(async (store) => {
             switch (step.op) {
-              case 'take':
-                return (await store.take(second + step.window, step.max, base + step.now)).granted;
-              case 'open':
-                return (await store.open(second + step.window, base + step.now)).granted;
+              case 'advance': {
+                const reservation = await store.advance(interval, base + step.from, step.notAfter === undefined ? undefined : base + step.notAfter);
+                return reservation.reserved ? reservation : { reserved: false };
+              }
+              case 'restart': {
+                const reservation = await store.restart(base + step.slot, interval);
+                return reservation.reserved ? reservation : { reserved: false };
+              }
               case 'pause':
                 await store.extendPause(base + step.until);
                 return undefined;
             }
           }));
-          expect(outcomes[0]).toBe(outcomes[1]);
+          expect(outcomes[0]).toEqual(outcomes[1]);
           const [stored, modelled] = await Promise.all(stores.map((store) => store.read()));
-          expect(stored ?? { windowSecond: 0, grants: 0, pausedUntil: 0 }).toEqual(modelled ?? { windowSecond: 0, grants: 0, pausedUntil: 0 });
+          expect(stored).toEqual(modelled);
         }
       }),
       { numRuns: 30 },
     );
   });
 
-  test('four budgets on one record, 40 acquires at once, 8 per second: never more than 8 grants in a second', async () => {
+  test('four budgets on one record, 40 acquires at once, 8 per second: never more than 8 grants in any 1,000 ms', async () => {
     const key = freshKey();
-    const budgets = Array.from({ length: 4 }, () => new WindowedRequestBudget(storeFor(key), { maxPerSecond: 8, guardMs: 200 }));
+    const budgets = Array.from({ length: 4 }, () => new GcraRequestBudget(storeFor(key), { maxPerSecond: 8 }));
     const granted: number[] = [];
 
     await Promise.all(Array.from({ length: 40 }, (_, index) => budgets[index % 4]?.acquire().then(() => granted.push(Date.now()))));
 
-    const perSecond = new Map<number, number>();
-    for (const at of granted) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
     expect(granted).toHaveLength(40);
-    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(8);
-    expect(perSecond.size).toBeGreaterThanOrEqual(5);
+    expect(peakInAnySecond(granted)).toBeLessThanOrEqual(8);
+    // Slots ceil(1050 / 8) = 132 ms apart, each used up to a 50 ms guard late: about 5.1 s, not much more.
+    expect(Math.max(...granted) - Math.min(...granted)).toBeGreaterThanOrEqual(39 * 132 - 50);
+    expect(Math.max(...granted) - Math.min(...granted)).toBeLessThan(8000);
+  }, 20_000);
+
+  test('a limit the queue passes: rejected at once with when to come back', async () => {
+    const key = freshKey();
+    const [filler, late] = [createDynamoDbRequestBudget({ client: dynamoClient(), tableName, key, maxPerSecond: 2 }), createDynamoDbRequestBudget({ client: dynamoClient(), tableName, key, maxPerSecond: 2 })];
+    await filler?.acquire();
+    const pending = filler?.acquire(); // its slot: 525 ms after the first
+    const asked = Date.now();
+
+    const error = await late?.acquire(undefined, asked + 100).then(() => undefined, (caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'BudgetWaitTooLongError' });
+    expect((error as { retryAtMs: number }).retryAtMs).toBeGreaterThan(asked + 100);
+    expect(Date.now() - asked).toBeLessThan(400);
+    await pending;
   });
 });
 
@@ -176,8 +204,9 @@ describe('the Unico client under the shared budget, against the simulator', () =
       const stats = await simStats(sim);
       expect(stats).toMatchObject({ tokenRequests: 4, getProcessRequests: 32, byStatus: { 200: 32 } });
       expect(stats.peakRequestsPerSecond).toBeLessThanOrEqual(8);
+      expect(stats.peakRequestsInAnySecond).toBeLessThanOrEqual(8);
     });
-  });
+  }, 20_000);
 
   test('one token request for 40 GetProcess calls of one Lambda', async () => {
     await withSimulator(async (sim) => {
@@ -215,5 +244,5 @@ describe('the Unico client under the shared budget, against the simulator', () =
       expect(resumed.every((request) => request.at >= pausedUntil)).toBe(true);
       expect((await simStats(sim)).byStatus).toEqual({ 200: 19, 429: 3 });
     });
-  });
+  }, 20_000);
 });

@@ -51,7 +51,7 @@ export class DynamoDbRateLimitStore implements RateLimitStore {
   }
 
   async advance(intervalMs: number, fromMs: number, notAfterMs: number | undefined, signal?: AbortSignal): Promise<Reservation> {
-    const inQueue = notAfterMs === undefined ? '#tat >= :from' : '#tat BETWEEN :from AND :notAfter';
+    const inQueue = notAfterMs === undefined ? '#tat >= :from' : '#tat >= :from AND #tat <= :notAfter';
     const attempt = await this.#conditionalUpdate(
       'SET #tat = #tat + :interval',
       `${inQueue} AND (attribute_not_exists(#paused) OR #paused <= #tat)`,

@@ -52,7 +52,7 @@ describe('DynamoDbRateLimitStore', () => {
       TableName: TABLE,
       Key: KEY,
       UpdateExpression: 'SET #tat = #tat + :interval',
-      ConditionExpression: '#tat BETWEEN :from AND :notAfter AND (attribute_not_exists(#paused) OR #paused <= #tat)',
+      ConditionExpression: '#tat >= :from AND #tat <= :notAfter AND (attribute_not_exists(#paused) OR #paused <= #tat)',
       ExpressionAttributeNames: { '#tat': 'tat', '#paused': 'pausedUntil' },
       ExpressionAttributeValues: { ':interval': { N: '105' }, ':from': { N: String(NOW) }, ':notAfter': { N: String(NOW + 1000) } },
       ReturnValues: 'ALL_NEW',
