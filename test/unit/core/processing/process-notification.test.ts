@@ -178,7 +178,8 @@ describe('NotificationProcessor: what is published', () => {
     expect(publisher.published).toHaveLength(1);
     const { event, attributes } = publisher.published[0] as { event: ResultsEvent; attributes: ResultsEventAttributes };
     expect(safeParse(resultsEventSchema, event).success).toBe(true);
-    expect(event).toEqual({
+    // Strict: a field the message did not have (lastEvent here) is left out, not set to undefined.
+    expect(event).toStrictEqual({
       specversion: '1.0',
       id: `${message.processId}:PROCESS_STATE_FINISHED`,
       source: 'UnicoWebhook-test',
@@ -234,8 +235,8 @@ describe('NotificationProcessor: what is published', () => {
     // Act
     await processor.process(message, fresh);
 
-    // Assess
-    expect(claims.confirmations[0]?.summary).toEqual({
+    // Assess: strict, so that no resultCode key is kept, not even an undefined one.
+    expect(claims.confirmations[0]?.summary).toStrictEqual({
       confirmedAt: '2026-11-26T10:00:05.000Z',
       outcomeFetchedAt: '2026-11-26T10:00:04.000Z',
     });
@@ -327,7 +328,7 @@ describe('NotificationProcessor: what is published', () => {
     expect(theEvent().data.outcome).toBeNull();
     expect(theEvent().data).not.toHaveProperty('outcomeError');
     expect(theEvent().source).toBe('s');
-    expect(claims.confirmations[0]?.summary).toEqual({ confirmedAt: '2026-11-26T10:00:05.000Z' });
+    expect(claims.confirmations[0]?.summary).toStrictEqual({ confirmedAt: '2026-11-26T10:00:05.000Z' });
   });
 
   test('the outcome is a copy of what Unico answered, not the fetcher\'s own object', async () => {
@@ -792,7 +793,7 @@ describe('NotificationProcessor: an event too large for the results queue', () =
     await processor.process(message, fresh);
 
     // Assess
-    expect(claims.confirmations[0]?.summary).toEqual({ confirmedAt: '2026-11-26T10:00:05.000Z', outcomeErrorStatus: 200 });
+    expect(claims.confirmations[0]?.summary).toStrictEqual({ confirmedAt: '2026-11-26T10:00:05.000Z', outcomeErrorStatus: 200 });
   });
 });
 
