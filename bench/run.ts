@@ -83,6 +83,7 @@ async function startBaseline(): Promise<{ url: string; stop: () => Promise<void>
 
 await coldStartBench();
 console.log();
+await import('./budget-contention.ts'); // the shared Unico budget under contention, over dynalite
 
 const baseline = await startBaseline();
 const receiver = await startLocalStack({
