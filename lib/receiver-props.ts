@@ -23,6 +23,7 @@ import {
   type UnicoContractName,
 } from '../lambdas/contracts/unico-api.ts';
 import { isHttpUrl } from '../lambdas/contracts/settings.ts';
+import { budgetCapacityProblem } from '../lambdas/contracts/request-budget-capacity.ts';
 
 /** How Unico authenticates to the webhook (what is configured in Unico's webhook form). */
 export type WebhookAuth =
@@ -295,6 +296,8 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     problems.push(`outcomeRetryPeriod: must be whole seconds from 1 hour to 7 days; got ${outcomeRetryPeriod.toHumanString()}`);
   }
   const unico = props.unico === undefined ? undefined : unicoSettings(props.unico, problems);
+  const budgetProblem = unico && budgetCapacityProblem(processorMaxConcurrency, unico.api.maxRequestsPerSecond);
+  if (budgetProblem) problems.push(budgetProblem);
 
   if (problems.length > 0) throw new ConfigurationError(PROPS_ERROR_HEADING, problems);
   return {
