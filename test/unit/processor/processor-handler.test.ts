@@ -9,6 +9,7 @@ import {
   type ProcessingOutcome,
 } from '../../../lambdas/core/processing/process-notification.ts';
 import type { MessageDelayer } from '../../../lambdas/core/processing/ports.ts';
+import type { RetryDelaySchedule } from '../../../lambdas/contracts/outcome-retries.ts';
 import { processorTimeBudget, type ProcessorTimeBudget } from '../../../lambdas/contracts/time-budgets.ts';
 import { createProcessorHandler, TimeRanShortError } from '../../../lambdas/processor/processor-handler.ts';
 import { retryDelaySeconds } from '../../../lambdas/processor/retry-delay.ts';
@@ -114,13 +115,14 @@ let delayer: RecordingDelayer;
 let logger: RecordingLogger;
 let handle: (event: SQSEvent) => Promise<SQSBatchResponse>;
 
-function handlerWith(time: ProcessorTimeBudget) {
+function handlerWith(time: ProcessorTimeBudget, retryDelay?: RetryDelaySchedule) {
   const handler = createProcessorHandler({
     processor: processor as unknown as NotificationProcessor,
     delayer,
     logger: logger as unknown as Logger,
     time,
     clock: () => now,
+    ...(retryDelay === undefined ? {} : { retryDelay }),
   });
   return (event: SQSEvent) => handler(event, context);
 }
@@ -608,6 +610,21 @@ describe('processor handler: failures', () => {
         attributes: { messageId: records[0]?.messageId, error: 'socket hang up' },
       },
     ]);
+  });
+
+  test('a retry schedule of its own sets the delays, for failures and for records not started alike', async () => {
+    // Prepare
+    handle = handlerWith(TIME, { initialMs: 2000, maxMs: 5000 });
+    processor.failures.set('a', new OutcomeNotYetAvailableError('not final', { code: 'process_not_final', status: 200 }));
+    processor.failures.set('b', new Error('DynamoDB 500'));
+    processor.durations.set('b', 30_000);
+    const records = [record('a', { receiveCount: 2 }), record('b', { receiveCount: 3 }), record('c', { receiveCount: 1 })];
+
+    // Act
+    await handle({ Records: records });
+
+    // Assess
+    expect(delayer.delays.map((delay) => delay.seconds)).toEqual([4, 5, 2]);
   });
 
   test('a batch where everything fails is reported, not thrown', async () => {

@@ -50,6 +50,37 @@ describe('retryDelaySeconds', () => {
     expect(SQS_MAX_VISIBILITY_SECONDS).toBe(43_200);
   });
 
+  test('on a schedule of its own: its first pause doubling up to its longest', () => {
+    // Prepare
+    const schedule = { initialMs: 2000, maxMs: 7000 };
+
+    // Act
+    const delays = [1, 2, 3, 4].map((receiveCount) => retryDelaySeconds(receiveCount, undefined, schedule));
+
+    // Assess
+    expect(delays).toEqual([2, 4, 7, 7]);
+  });
+
+  test('on a schedule of its own, Retry-After still wins when it is longer', () => {
+    // Act
+    const delay = retryDelaySeconds(1, 5500, { initialMs: 2000, maxMs: 7000 });
+
+    // Assess
+    expect(delay).toBe(6);
+  });
+
+  test('never less than a second, since SQS counts visibility in whole seconds', () => {
+    // Act
+    const delays = [
+      retryDelaySeconds(1, undefined, { initialMs: 0, maxMs: 0 }),
+      retryDelaySeconds(1, 0, { initialMs: 0, maxMs: 0 }),
+      retryDelaySeconds(1, 10, { initialMs: 100, maxMs: 100 }),
+    ];
+
+    // Assess
+    expect(delays).toEqual([1, 1, 1]);
+  });
+
   test('never less than the back-off, never less than Retry-After (up to 12 h), never more than 12 h, at most a second above both', () => {
     fc.assert(
       fc.property(
