@@ -87,6 +87,15 @@ export class PortInUseError extends Error {
   }
 }
 
+/**
+ * Optional hooks for dev tools beside the API (the local inspector): `onAnswered` sees each
+ * routed request and what its client got; `otherRequests` answers the paths no route matches.
+ */
+export interface LocalApiHooks {
+  onAnswered?(event: APIGatewayProxyEventV2, answer: APIGatewayProxyStructuredResultV2): void;
+  otherRequests?(request: IncomingMessage, response: ServerResponse): void;
+}
+
 export interface RunningLocalApi {
   readonly url: string;
   stop(): Promise<void>;
@@ -98,9 +107,9 @@ export interface RunningLocalApi {
  * A stand-in for the HTTP API: matches routes, builds the v2 event, invokes the real handler and
  * writes its structured result back. Listens on loopback only.
  */
-export async function startLocalApi(routes: readonly LocalRoute[], port: number): Promise<RunningLocalApi> {
+export async function startLocalApi(routes: readonly LocalRoute[], port: number, hooks: LocalApiHooks = {}): Promise<RunningLocalApi> {
   const server = createServer((request, response) => {
-    serve(routes, request, response).catch(() => {
+    serve(routes, request, response, hooks).catch(() => {
       if (!response.headersSent) writeJson(response, 500, { message: 'Internal Server Error' });
       else response.destroy();
     });
@@ -124,11 +133,12 @@ export async function startLocalApi(routes: readonly LocalRoute[], port: number)
   };
 }
 
-async function serve(routes: readonly LocalRoute[], request: IncomingMessage, response: ServerResponse) {
+async function serve(routes: readonly LocalRoute[], request: IncomingMessage, response: ServerResponse, hooks: LocalApiHooks) {
   const receivedAt = Date.now();
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const match = findRoute(routes, request.method ?? 'GET', path);
   if (match === undefined) {
+    if (hooks.otherRequests) return hooks.otherRequests(request, response);
     request.resume();
     writeJson(response, 404, { message: 'Not Found' });
     return;
@@ -139,11 +149,8 @@ async function serve(routes: readonly LocalRoute[], request: IncomingMessage, re
     return;
   }
   const event = apiGatewayEvent(request, body, match.route, receivedAt);
-  const result = await match.localRoute.target.invoke(event);
-  if (result === undefined) {
-    writeJson(response, 503, { message: 'Service Unavailable' });
-    return;
-  }
+  const result = (await match.localRoute.target.invoke(event)) ?? TIMED_OUT_ANSWER;
+  hooks.onAnswered?.(event, result);
   response.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
   const payload = result.body ?? '';
   response.end(result.isBase64Encoded ? Buffer.from(payload, 'base64') : payload);
@@ -180,6 +187,13 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
   }
   return parameters;
 }
+
+/** What API Gateway answers when the function ran past its timeout. */
+const TIMED_OUT_ANSWER: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 503,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message: 'Service Unavailable' }),
+};
 
 function writeJson(response: ServerResponse, status: number, body: object) {
   response.writeHead(status, { 'content-type': 'application/json' });

@@ -15,6 +15,7 @@ import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
 import { startUnicoSimulator } from '../unico-sim/serve/simulator.ts';
+import { LocalInspector } from '../inspector/inspector.ts';
 import { startEmulatorThread, type EmulatorThread, type RunningEmulator } from './emulators.ts';
 import { startFunctionThreads } from './function-thread.ts';
 import type { LocalIntakeConfig } from './intake-thread.ts';
@@ -162,7 +163,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     };
     const intake = await startFunctionThreads(new URL('./intake-thread.ts', import.meta.url), intakeConfig, writeLine);
     stoppers.push(intake.stop);
-    const api = await startLocalApi([{ method: 'POST', path: WEBHOOK_PATH, target: intake }], options.port).catch(
+    // The local inspector's page at the API's root, fed by every delivery the API answers.
+    const inspector = new LocalInspector(options.auth);
+    const api = await startLocalApi([{ method: 'POST', path: WEBHOOK_PATH, target: intake }], options.port, inspector.apiHooks).catch(
       (error: unknown) => {
         if (!(error instanceof PortInUseError)) throw error;
         throw new ConfigurationError('the local stack cannot start', [
@@ -170,7 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         ]);
       },
     );
-    stoppers.push(api.stop);
+    stoppers.push(api.stop, async () => inspector.stop());
     const webhookUrl = `${api.url}${WEBHOOK_PATH}`;
 
     // Unico in a box, unless real Unico settings are given: GetProcess for the processor, and
@@ -214,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         processorDynamodb.destroy();
         processorSqs.destroy();
       });
+      inspector.trail.watch(processorSqs, { intakeQueueUrl: resources.intakeQueueUrl, resultsQueueUrl: resources.resultsQueueUrl });
       const processor = composeProcessorHandler({
         dynamodb: processorDynamodb,
         sqs: processorSqs,
@@ -279,6 +283,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       const written = await writeOwnedEndpointsFile(options.endpointsFile, endpoints);
       stoppers.unshift(written.release);
     }
+    inspector.connect({ endpoints, sqs, dynamodb });
     return { endpoints, stop };
   } catch (error) {
     await stop();
