@@ -55,9 +55,9 @@ const PERMANENT: Readonly<Record<number, { readonly code: string; readonly text:
 const TRANSIENT_CLIENT_ERRORS = new Set([408, 409, 425, 429]);
 
 /** Web & SDK states after which a process no longer changes. */
-const FINAL_STATES = new Set(['PROCESS_STATE_FINISHED', 'PROCESS_STATE_FAILED']);
+const FINAL_STATES = new Set<unknown>(['PROCESS_STATE_FINISHED', 'PROCESS_STATE_FAILED']);
 /** API contract: 3 finished ok, 4 canceled, 5 error. */
-const FINAL_STATUSES = new Set([3, 4, 5]);
+const FINAL_STATUSES = new Set<unknown>([3, 4, 5]);
 
 export class UnicoApiClient implements ProcessFetcher {
   readonly #options: ResolvedUnicoClientOptions;
@@ -101,7 +101,8 @@ export class UnicoApiClient implements ProcessFetcher {
 
   #interpret(answer: UnicoAnswer): FetchedProcess {
     const { status } = answer;
-    if (status >= 200 && status <= 299) return this.#fetched(answer);
+    // fetch never hands out a 1xx: below 300 is a success.
+    if (status <= 299) return this.#fetched(answer);
     if (status === 403) throw refusal(answer, ': check the API key and the account\'s rights');
     const permanent = PERMANENT[status];
     if (permanent !== undefined) {
@@ -114,7 +115,7 @@ export class UnicoApiClient implements ProcessFetcher {
     throw new UnicoTransientError(`GetProcess: Unico answered ${status}${withCode(unicoErrorCode)}`, {
       code: transientCodeFor(status),
       status,
-      ...(unicoErrorCode === undefined ? {} : { unicoErrorCode }),
+      unicoErrorCode,
     });
   }
 
@@ -153,15 +154,13 @@ export function resultCodeOf(contract: UnicoContract, process: Readonly<Record<s
 
 /** Web & SDK: state FINISHED or FAILED; API contract: status 3, 4 or 5. */
 export function isFinal(contract: UnicoContract, process: Readonly<Record<string, unknown>>): boolean {
-  if (contract === 'web-sdk') return typeof process.state === 'string' && FINAL_STATES.has(process.state);
-  const status = apiStatusOf(process);
-  return status !== undefined && FINAL_STATUSES.has(status);
+  return contract === 'web-sdk' ? FINAL_STATES.has(process.state) : FINAL_STATUSES.has(apiStatusOf(process));
 }
 
 /** The API contract's `status`, a whole number or its digits. */
 function apiStatusOf(process: Readonly<Record<string, unknown>>): number | undefined {
   const { status } = process;
-  if (typeof status === 'number' && Number.isInteger(status)) return status;
+  if (Number.isInteger(status)) return status as number;
   if (typeof status === 'string' && /^\d{1,9}$/.test(status)) return Number(status);
   return undefined;
 }
@@ -179,7 +178,7 @@ function refusal(answer: UnicoAnswer, hint: string): UnicoCredentialsRefusedErro
   const unicoErrorCode = unicoErrorCodeOf(answer.text);
   return new UnicoCredentialsRefusedError(`GetProcess: Unico answered ${answer.status}${withCode(unicoErrorCode)}${hint}`, {
     status: answer.status,
-    ...(unicoErrorCode === undefined ? {} : { unicoErrorCode }),
+    unicoErrorCode,
   });
 }
 

@@ -86,12 +86,7 @@ export class UnicoHttp {
       const unicoErrorCode = unicoErrorCodeOf(answer.text);
       throw new UnicoTransientError(
         `${request.what}: Unico answered 429 (too many requests)${withCode(unicoErrorCode)}${retryAfterMs === undefined ? '' : `, retry after ${retryAfterMs} ms`}`,
-        {
-          code: 'rate_limited',
-          status: 429,
-          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-          ...(unicoErrorCode === undefined ? {} : { unicoErrorCode }),
-        },
+        { code: 'rate_limited', status: 429, retryAfterMs, unicoErrorCode },
       );
     }
     return answer;
@@ -132,7 +127,7 @@ export function unicoErrorCodeOf(text: string): string | undefined {
   if (body === undefined) return undefined;
   const nested = typeof body.error === 'object' && body.error !== null ? (body.error as Record<string, unknown>).code : undefined;
   for (const candidate of [body.error, body.code, nested]) {
-    const code = typeof candidate === 'number' && Number.isSafeInteger(candidate) ? String(candidate) : candidate;
+    const code = Number.isSafeInteger(candidate) ? String(candidate) : candidate;
     if (typeof code === 'string' && SAFE_UNICO_ERROR_CODE.test(code) && !/\d{8}/.test(code)) return code;
   }
   return undefined;
@@ -169,7 +164,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
 
 export function anySignal(...signals: ReadonlyArray<AbortSignal | undefined>): AbortSignal {
   const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  return present.length === 1 && present[0] !== undefined ? present[0] : AbortSignal.any(present);
+  return present.length === 1 ? (present[0] as AbortSignal) : AbortSignal.any(present);
 }
 
 /**
@@ -179,7 +174,7 @@ export function anySignal(...signals: ReadonlyArray<AbortSignal | undefined>): A
 function budgetRetryAt(error: unknown): number | undefined {
   if (!(error instanceof Error) || error.name !== 'BudgetWaitTooLongError') return undefined;
   const { retryAtMs } = error as Error & { retryAtMs?: unknown };
-  return typeof retryAtMs === 'number' && Number.isFinite(retryAtMs) ? retryAtMs : undefined;
+  return Number.isFinite(retryAtMs) ? (retryAtMs as number) : undefined;
 }
 
 function aborted(what: string, signal: AbortSignal): UnicoTransientError {

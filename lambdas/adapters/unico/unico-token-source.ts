@@ -95,10 +95,11 @@ export class UnicoTokenSource {
     }
     const holdOff = this.#holdOff;
     if (holdOff !== undefined && now < holdOff.until) throw stillHeldOff(holdOff, now);
+    if (signal?.aborted) throw abandoned(signal);
     try {
       return await untilAborted(this.#refresh(notAfterMs), signal);
     } catch (error) {
-      if (signal?.aborted) throw new UnicoTransientError('token request: abandoned by the caller', { code: 'aborted', cause: signal.reason });
+      if (signal?.aborted) throw abandoned(signal);
       throw error;
     }
   }
@@ -143,8 +144,7 @@ export class UnicoTokenSource {
         .finally(() => {
           this.#pending = undefined;
         });
-      // Callers that give up leave it running for the others; nobody may be left to see it fail.
-      pending.catch(() => undefined);
+      // Callers that give up leave it running for the others (each caller handles its outcome).
       this.#pending = pending;
     }
     return this.#pending;
@@ -174,9 +174,10 @@ export class UnicoTokenSource {
       body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
     }, undefined, notAfterMs);
     const { status } = answer;
-    if (status < 200 || status > 299) {
+    // fetch never hands out a 1xx: from 300 on is a failure.
+    if (status > 299) {
       const unicoErrorCode = unicoErrorCodeOf(answer.text);
-      const details = { status, ...(unicoErrorCode === undefined ? {} : { unicoErrorCode }) };
+      const details = { status, unicoErrorCode };
       const said = `token request: Unico's identity service answered ${status}${withCode(unicoErrorCode)}`;
       if (REFUSALS.has(status)) {
         throw new UnicoCredentialsRefusedError(`${said}: the credentials are refused; check the service account, its key and the identity URL`, details);
@@ -216,24 +217,25 @@ export class UnicoTokenSource {
 function stillHeldOff(holdOff: { readonly error: UnicoTransientError; readonly until: number }, now: number): UnicoTransientError {
   const { error } = holdOff;
   const retryAfterMs = Math.max(holdOff.until - now, error.retryAfterMs ?? 0);
-  const details = {
-    retryAfterMs,
-    ...(error.unicoErrorCode === undefined ? {} : { unicoErrorCode: error.unicoErrorCode }),
-    cause: error.cause,
-  };
+  const details = { retryAfterMs, status: error.status, unicoErrorCode: error.unicoErrorCode, cause: error.cause };
   const message = `${error.message}; not asked again for ${retryAfterMs} ms`;
   if (error instanceof UnicoCredentialsRefusedError) return new UnicoCredentialsRefusedError(message, { ...details, status: error.status });
-  return new UnicoTransientError(message, { ...details, code: error.code, ...(error.status === undefined ? {} : { status: error.status }) });
+  return new UnicoTransientError(message, { ...details, code: error.code });
 }
 
-function lifetimeOf(expiresIn: unknown): number | undefined {
+/** An OAuth2 `expires_in` (seconds, as a number or its digits) in ms; undefined when unusable. */
+export function lifetimeOf(expiresIn: unknown): number | undefined {
   const seconds = typeof expiresIn === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(expiresIn) ? Number(expiresIn) : expiresIn;
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
+function abandoned(signal: AbortSignal): UnicoTransientError {
+  return new UnicoTransientError('token request: abandoned by the caller', { code: 'aborted', cause: signal.reason });
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (it is not aborted yet). */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

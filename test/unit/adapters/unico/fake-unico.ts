@@ -4,7 +4,7 @@
  * GetProcess answers come from a script, by default a finished process.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { jwtVerify } from 'jose';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { UnicoApiClient } from '../../../../lambdas/adapters/unico/unico-api-client.ts';
 import type { UnicoClientOptions } from '../../../../lambdas/adapters/unico/unico-client-options.ts';
 import type { RequestBudget } from '../../../../lambdas/core/unico/request-budget.ts';
@@ -37,6 +37,8 @@ export interface FakeUnico {
   readonly seenInit: RequestInit[];
   /** Verified assertion payloads, in order. */
   readonly assertions: Array<Record<string, unknown>>;
+  /** Their protected headers. */
+  readonly assertionHeaders: Array<Record<string, unknown>>;
   /** Answers for the next GetProcess calls; when empty, `defaultProcess` with 200. */
   readonly processScript: Scripted[];
   /** Answers for the next token requests; when empty, a verified assertion gets a new token. */
@@ -59,6 +61,7 @@ export function fakeUnico(contract: 'web-sdk' | 'api', now: () => number): FakeU
     seenInit: [],
     acceptTokens: true,
     assertions: [],
+    assertionHeaders: [],
     processScript: [],
     tokenScript: [],
     validTokens: new Set(),
@@ -88,6 +91,7 @@ export function fakeUnico(contract: 'web-sdk' | 'api', now: () => number): FakeU
             currentDate: new Date(now()),
           });
           unico.assertions.push(payload as Record<string, unknown>);
+          unico.assertionHeaders.push(decodeProtectedHeader(form.get('assertion') ?? '') as Record<string, unknown>);
         } catch {
           return json(400, { error: 'invalid_grant' });
         }

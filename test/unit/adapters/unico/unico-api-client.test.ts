@@ -47,6 +47,29 @@ describe('GetProcess, Web & SDK contract', () => {
     expect(request?.method).toBe('GET');
     expect(request?.headers.get('authorization')).toBe('Bearer token-1');
     expect(request?.headers.get('apikey')).toBeNull();
+    expect(client.contract).toBe('web-sdk');
+  });
+
+  test('a result that is not text, or a process that is not an object, is not taken for one', async () => {
+    const { client, unico } = setup('web-sdk');
+    unico.defaultProcess = { id: PROCESS_ID, state: 'PROCESS_STATE_FINISHED', result: 12345 };
+    const fetched = await client.getProcess(PROCESS_ID);
+    expect(fetched.final).toBe(true);
+    expect('resultCode' in fetched).toBe(false);
+
+    unico.processScript.push({ status: 200, body: { process: 'PROCESS_STATE_FINISHED' } }, { status: 200, body: { process: null } });
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'unreadable_answer' });
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'unreadable_answer' });
+  });
+
+  test('any 2xx is an answer (299 too); a GET carries no body', async () => {
+    const { client, unico } = setup('web-sdk');
+    unico.processScript.push({ status: 299, body: { process: { id: PROCESS_ID, state: 'PROCESS_STATE_CREATED' } } });
+
+    expect(await client.getProcess(PROCESS_ID)).toMatchObject({ final: false, process: { id: PROCESS_ID } });
+    const getInit = unico.seenInit.at(-1);
+    expect(getInit?.method).toBe('GET');
+    expect(getInit !== undefined && 'body' in getInit).toBe(false);
   });
 
   test('unknown enum values pass through untouched, the result code too', async () => {
@@ -103,6 +126,9 @@ describe('GetProcess, Web & SDK contract', () => {
     ['1', undefined],
     ['May 3 2027', undefined],
     [' 2027-03-08T12:00:00Z', undefined],
+    ['T 2027-03-08', undefined],
+    ['12027-03-08', undefined],
+    ['2027-03-8', undefined],
     [1_805_000_000_000, undefined],
     [null, undefined],
   ])('expiresAt %p is kept as %p', async (expiresAt, kept) => {
@@ -147,6 +173,8 @@ describe('GetProcess, API contract', () => {
     [3.5, false, undefined],
     ['3a', false, undefined],
     ['1234567890', false, undefined],
+    [['3'], false, undefined],
+    [true, false, undefined],
     [undefined, false, undefined],
   ])('status %p: final %p, result code %p; expiresAt never set', async (status, final, resultCode) => {
     const { client, unico } = setup('api');
@@ -449,6 +477,9 @@ describe('answers and failures', () => {
     expect(parseRetryAfter('2027-03-01', START)).toBeUndefined();
     expect(parseRetryAfter('1.', START)).toBeUndefined();
     expect(parseRetryAfter('x1', START)).toBeUndefined();
+    expect(parseRetryAfter('12.5', START)).toBe(12_500);
+    expect(parseRetryAfter('x1.5', START)).toBeUndefined();
+    expect(parseRetryAfter('1.5x', START)).toBeUndefined();
     expect(parseRetryAfter(null, START)).toBeUndefined();
     expect(parseRetryAfter(undefined, START)).toBeUndefined();
   });
@@ -539,6 +570,46 @@ describe('answers and failures', () => {
     ]);
   });
 
+  test('the caller giving up while Unico has not answered: aborted, not a network error', async () => {
+    const { client, unico } = setup();
+    await client.getProcess(PROCESS_ID);
+    unico.processScript.push('hang');
+    const controller = new AbortController();
+
+    const pending = caught(client.getProcess(PROCESS_ID, controller.signal));
+    await eventually(() => unico.getProcessRequests.length === 2);
+    controller.abort(new Error('lambda deadline'));
+
+    expect(await pending).toMatchObject({ name: 'UnicoTransientError', code: 'aborted', message: 'GetProcess: abandoned by the caller' });
+  });
+
+  test('network errors whose codes are not codes, nested deep, or looped are still network errors', async () => {
+    const { client, unico } = setup();
+    await client.getProcess(PROCESS_ID);
+    const looped: { cause?: unknown } = {};
+    looped.cause = looped;
+    const ring: { errors: unknown[] } = { errors: [] };
+    ring.errors.push(ring);
+    const deep = (code: string, depth: number): unknown => (depth === 0 ? { code } : { cause: deep(code, depth - 1) });
+    const cases: Array<[unknown, string]> = [
+      [{ code: 12 }, 'GetProcess: network error'],
+      [{ code: 'xxECONN' }, 'GetProcess: network error'],
+      [{ code: 'ECONNx' }, 'GetProcess: network error'],
+      [{ cause: null }, 'GetProcess: network error'],
+      [looped, 'GetProcess: network error'],
+      [ring, 'GetProcess: network error'],
+      // The TypeError is depth 0, its cause depth 1: a code at depth 4 is found, at 5 not.
+      [deep('EDEEP', 3), 'GetProcess: network error (EDEEP)'],
+      [deep('ETOODEEP', 4), 'GetProcess: network error'],
+      [{ errors: [{ code: 'lower' }, { cause: { code: 'EINNER' } }] }, 'GetProcess: network error (EINNER)'],
+    ];
+    for (const [cause] of cases) unico.processScript.push(Object.assign(new TypeError('fetch failed'), { cause }));
+
+    for (const [, message] of cases) {
+      expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'network_error', message });
+    }
+  });
+
   test('the caller\'s abort is transient too (aborted)', async () => {
     const { client, unico } = setup();
     await client.getProcess(PROCESS_ID);
@@ -620,12 +691,14 @@ describe('the request budget', () => {
     expect(unico.getProcessRequests).toHaveLength(1);
   });
 
-  test('an error named like the budget\'s but without a usable retryAtMs is a budget failure', async () => {
+  test.each([
+    ['a retryAtMs that is not a number', Object.assign(new Error('odd'), { name: 'BudgetWaitTooLongError', retryAtMs: Number.NaN })],
+    ['a retryAtMs given as text', Object.assign(new Error('odd'), { name: 'BudgetWaitTooLongError', retryAtMs: String(START) })],
+    ['another error with a retryAtMs', Object.assign(new Error('odd'), { retryAtMs: START })],
+    ['something thrown that is not an Error', { name: 'BudgetWaitTooLongError', retryAtMs: START }],
+  ])('%s is a budget failure (budget_unavailable), not a budget_wait', async (_, thrown) => {
     const { client } = setup('web-sdk', {
-      budget: {
-        acquire: async () => { throw Object.assign(new Error('odd'), { name: 'BudgetWaitTooLongError', retryAtMs: Number.NaN }); },
-        pauseUntil: async () => undefined,
-      },
+      budget: { acquire: async () => { throw thrown; }, pauseUntil: async () => undefined },
     });
 
     expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'budget_unavailable' });

@@ -4,8 +4,13 @@
  * 10 s doubling to 5 minutes; other failures (5xx, timeouts, network) for 1 s doubling to 60 s.
  */
 import { describe, expect, test } from '@jest/globals';
+import { resolveUnicoClientOptions } from '../../../../lambdas/adapters/unico/unico-client-options.ts';
+import { UnicoHttp } from '../../../../lambdas/adapters/unico/unico-http.ts';
+import { lifetimeOf, UnicoTokenSource } from '../../../../lambdas/adapters/unico/unico-token-source.ts';
 import { UnicoCredentialsRefusedError, UnicoTransientError } from '../../../../lambdas/core/unico/process-fetcher.ts';
-import { caught, PROCESS_ID, setupClient, START } from './fake-unico.ts';
+import {
+  API_BASE_URL, caught, fakeUnico, IDENTITY_URL, PRIVATE_KEY_PEM, PROCESS_ID, recordingBudget, SERVICE_ACCOUNT, setupClient, START,
+} from './fake-unico.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -245,6 +250,8 @@ describe('other token failures', () => {
 
     expect(await caught(client.getProcess(PROCESS_ID, AbortSignal.abort(new Error('gone'))))).toMatchObject({ code: 'aborted' });
     await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(client.tokenRequests).toBe(0);
+    expect(unico.tokenRequests).toHaveLength(0);
     expect(unico.getProcessRequests).toHaveLength(0);
   });
 
@@ -259,3 +266,145 @@ describe('other token failures', () => {
     expect(unico.tokenRequests).toHaveLength(0);
   });
 });
+
+describe('the token\'s life', () => {
+  test('the assertion\'s header says RS256 and JWT; the token request asks for JSON', async () => {
+    const { client, unico } = setupClient();
+
+    await client.getProcess(PROCESS_ID);
+
+    expect(unico.assertionHeaders).toEqual([{ alg: 'RS256', typ: 'JWT' }]);
+    expect(unico.tokenRequests[0]?.headers.get('accept')).toBe('application/json');
+  });
+
+  test('at exactly its refresh time a refresh starts in the background; at exactly its last usable moment the call waits for a new one', async () => {
+    const { client, unico, clock } = setupClient();
+    await client.getProcess(PROCESS_ID);
+
+    // 3600 s tokens: refreshed from 50 minutes on, not sent from 59 minutes on.
+    clock.set(START + 50 * MINUTE);
+    unico.tokenScript.push({ status: 503 });
+    await client.getProcess(PROCESS_ID);
+    await eventually(() => unico.tokenRequests.length === 2);
+
+    clock.set(START + 59 * MINUTE);
+    await client.getProcess(PROCESS_ID);
+    expect(unico.tokenRequests).toHaveLength(3);
+    expect(unico.getProcessRequests.map((request) => request.headers.get('authorization'))).toEqual(['Bearer token-1', 'Bearer token-1', 'Bearer token-2']);
+  });
+
+  test('a 120 s token: no refresh before 60 s; from 60 s one in the background, the old one still sent until 90 s', async () => {
+    const { client, unico, clock } = setupClient();
+    unico.tokenLifetime = 120;
+    await client.getProcess(PROCESS_ID);
+
+    clock.set(START + 59 * SECOND);
+    await client.getProcess(PROCESS_ID);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unico.tokenRequests).toHaveLength(1);
+
+    // The refresh fails: the old token goes on serving until its last usable moment.
+    unico.tokenScript.push({ status: 503 });
+    clock.set(START + 75 * SECOND);
+    await client.getProcess(PROCESS_ID);
+    await eventually(() => unico.tokenRequests.length === 2);
+    clock.set(START + 89 * SECOND);
+    await client.getProcess(PROCESS_ID);
+    expect(unico.getProcessRequests.map((request) => request.headers.get('authorization'))).toEqual(['Bearer token-1', 'Bearer token-1', 'Bearer token-1', 'Bearer token-1']);
+  });
+
+  test('a 200 that is not JSON, or whose access_token is empty, is unreadable_answer', async () => {
+    const { client, unico, clock } = setupClient();
+    unico.tokenScript.push({ status: 200, body: 'not json' }, { status: 200, body: { access_token: '' } }, { status: 200, body: { access_token: 42 } });
+
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'unreadable_answer', status: 200 });
+    clock.set(START + SECOND);
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'unreadable_answer', status: 200 });
+    clock.set(START + 3 * SECOND);
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'unreadable_answer', status: 200 });
+  });
+
+  test('any 2xx with a token is a token (299 too); 300 is a failure', async () => {
+    const { client, unico, clock } = setupClient();
+    unico.tokenScript.push({ status: 300, body: { access_token: 'redirected' } }, { status: 299, body: { access_token: 'odd-but-fine' } });
+
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'http_300', status: 300 });
+    clock.set(START + SECOND);
+    unico.processScript.push({ status: 200, body: { process: { id: PROCESS_ID } } });
+    await client.getProcess(PROCESS_ID);
+    expect(unico.getProcessRequests[0]?.headers.get('authorization')).toBe('Bearer odd-but-fine');
+  });
+
+  test('a call with a signal that waits for the token gets it', async () => {
+    const { client, unico } = setupClient();
+
+    const fetched = await client.getProcess(PROCESS_ID, new AbortController().signal);
+
+    expect(fetched.final).toBe(true);
+    expect(unico.tokenRequests).toHaveLength(1);
+  });
+
+  test('after other failures and then a token, the next failure holds off 1 s again', async () => {
+    const { client, unico, clock } = setupClient('web-sdk', { tokenRefreshMarginMs: 0 });
+    unico.tokenLifetime = 240;
+    unico.tokenScript.push({ status: 503 }, { status: 503 });
+    await caught(client.getProcess(PROCESS_ID));
+    clock.set(START + SECOND);
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ retryAfterMs: 2 * SECOND });
+    clock.set(START + 3 * SECOND);
+    await client.getProcess(PROCESS_ID);
+
+    unico.tokenScript.push({ status: 503 });
+    clock.set(START + 3 * SECOND + 181 * SECOND);
+    expect(await caught(client.getProcess(PROCESS_ID))).toMatchObject({ code: 'server_error', retryAfterMs: SECOND });
+  });
+
+  test('invalidating a token that is no longer the cached one keeps the newer one', async () => {
+    let now = START;
+    const unico = fakeUnico('web-sdk', () => now);
+    const options = resolveUnicoClientOptions({
+      contract: 'web-sdk', apiBaseUrl: API_BASE_URL, identityUrl: IDENTITY_URL, serviceAccount: SERVICE_ACCOUNT,
+      privateKeyPem: PRIVATE_KEY_PEM, budget: recordingBudget(), fetch: unico.fetch, now: () => now,
+    });
+    const tokens = new UnicoTokenSource(options, new UnicoHttp(options));
+    const first = await tokens.token();
+    tokens.invalidate(first);
+    const second = await tokens.token();
+
+    tokens.invalidate(first);
+
+    expect([first, second]).toEqual(['token-1', 'token-2']);
+    expect(await tokens.token()).toBe('token-2');
+    expect(tokens.requests).toBe(2);
+    now += 1;
+  });
+});
+
+describe('expires_in', () => {
+  test.each([
+    [3600, 3_600_000],
+    ['120', 120_000],
+    [' 120 ', 120_000],
+    ['1.5', 1500],
+    [0.5, 500],
+    [0, undefined],
+    ['0', undefined],
+    [-5, undefined],
+    ['-5', undefined],
+    ['12a', undefined],
+    ['a12', undefined],
+    ['1.x', undefined],
+    ['1.5 s', undefined],
+    ['x 1', undefined],
+    ['', undefined],
+    [Number.POSITIVE_INFINITY, undefined],
+    [Number.NaN, undefined],
+    [true, undefined],
+    [[60], undefined],
+    [null, undefined],
+    [undefined, undefined],
+  ])('%p gives %p ms', (expiresIn, ms) => {
+    expect(lifetimeOf(expiresIn)).toBe(ms);
+  });
+});
+
