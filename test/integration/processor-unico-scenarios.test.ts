@@ -351,6 +351,9 @@ describe('the processor against a misbehaving Unico', () => {
     const scenario = await startScenario();
     const processes = Array.from({ length: 5 }, () => finishedProcess());
     for (const process of processes) await putProcess(scenario, process);
+    // Answers held 8 s, past the 6 s function: the client's request timeout (5 s) and the
+    // invocation's own end cut the call first, so the record is given back with its pause; an
+    // invocation that still overran would be abandoned by the event source, its batch left on the queue.
     await addFault(scenario, { delayMs: (FUNCTION_TIMEOUT_SECONDS + 2) * 1000, count: 3 });
 
     for (const process of processes) await accept(scenario, process.id);
