@@ -1,0 +1,37 @@
+/**
+ * When the fallback checks a tracked process, in one place: the CDK stack writes these into the
+ * fallback's environment (validated at synth), the local stack uses them, and the fallback reads
+ * them. Unico names frequent GetProcess polling as the fastest way to exhaust a tenant's budget:
+ * the first check waits, later ones back off, a journey-finished signal brings the next check
+ * forward, and tracking stops at the process's expiry.
+ */
+export interface FallbackSchedule {
+  /** From tracking to the first check. */
+  readonly firstCheckSeconds: number;
+  /** Each check after an unfinished answer waits this many times longer than the one before. */
+  readonly backoffFactor: number;
+  /** The longest wait between two checks. */
+  readonly maxCheckIntervalSeconds: number;
+  /** After journey-finished: the next check comes no later than this. */
+  readonly journeyFinishedCheckSeconds: number;
+  /** Tracking ends this long after it began when Unico gave no `expiresAt`. */
+  readonly defaultExpirySeconds: number;
+}
+
+export const DEFAULT_FALLBACK_SCHEDULE: FallbackSchedule = {
+  firstCheckSeconds: 15 * 60,
+  backoffFactor: 2,
+  maxCheckIntervalSeconds: 4 * 60 * 60,
+  journeyFinishedCheckSeconds: 60,
+  defaultExpirySeconds: 7 * 24 * 60 * 60,
+};
+
+/** How often the fallback runs in AWS (EventBridge), and in the local stack (FALLBACK_INTERVAL_SECONDS). */
+export const FALLBACK_INTERVAL = { awsSeconds: 60, localSeconds: 10 } as const;
+
+/** The wait before check number `checksDone + 1`, after `checksDone` checks that found the process unfinished. */
+export function nextCheckDelaySeconds(schedule: FallbackSchedule, checksDone: number): number {
+  if (checksDone <= 0) return schedule.firstCheckSeconds;
+  const grown = schedule.firstCheckSeconds * schedule.backoffFactor ** Math.min(checksDone, 40);
+  return Math.min(schedule.maxCheckIntervalSeconds, grown);
+}
