@@ -35,3 +35,14 @@ export function nextCheckDelaySeconds(schedule: FallbackSchedule, checksDone: nu
   const grown = schedule.firstCheckSeconds * schedule.backoffFactor ** Math.min(checksDone, 40);
   return Math.min(schedule.maxCheckIntervalSeconds, grown);
 }
+
+/** The schedule as the functions' environment (what their configuration reads back). */
+export function fallbackScheduleEnvironment(schedule: FallbackSchedule): Record<string, string> {
+  return {
+    FALLBACK_FIRST_CHECK_SECONDS: String(schedule.firstCheckSeconds),
+    FALLBACK_BACKOFF_FACTOR: String(schedule.backoffFactor),
+    FALLBACK_MAX_CHECK_INTERVAL_SECONDS: String(schedule.maxCheckIntervalSeconds),
+    FALLBACK_JOURNEY_FINISHED_CHECK_SECONDS: String(schedule.journeyFinishedCheckSeconds),
+    FALLBACK_DEFAULT_EXPIRY_SECONDS: String(schedule.defaultExpirySeconds),
+  };
+}

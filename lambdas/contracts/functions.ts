@@ -17,3 +17,18 @@ export const PROCESSOR_FUNCTION = {
   /** The SQS event source's maximum concurrency unless the deployment sets its own (2 to 1000). */
   defaultMaxConcurrency: 5,
 } as const;
+
+export const TRACKING_FUNCTION = {
+  serviceName: 'unico-process-tracking',
+  /** Each route is one DynamoDB request. */
+  timeoutSeconds: 10,
+} as const;
+
+export const FALLBACK_FUNCTION = {
+  serviceName: 'unico-webhook-fallback',
+  /**
+   * One run's limit: a run stops starting checks before it (the processor's rule) and leaves the
+   * rest to the next run, a minute later.
+   */
+  timeoutSeconds: 60,
+} as const;
