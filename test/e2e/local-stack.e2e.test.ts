@@ -51,6 +51,9 @@ describe.each(MODES)('npm start with WEBHOOK_AUTH=%s', (auth) => {
   test('the endpoints file describes the auth mode and the emulators', () => {
     const { endpoints } = stack;
     expect(endpoints.auth.mode).toBe(parseAuthSpec(auth).mode);
+    // What Unico's form holds: the notation without the mode.
+    expect(endpoints.auth.unico).toBe(/^(basic|apikey):/.test(auth) ? auth.slice(auth.indexOf(':') + 1) : auth);
+    expect(endpoints.sqs.resultsQueueUrl.startsWith(`${endpoints.sqs.endpoint}/`)).toBe(true);
     expect(endpoints.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/unico$/);
     expect(endpoints.sqs.intakeQueueUrl).toMatch(/\.fifo$/);
     expect(endpoints.dynamodb.tables.claims).toBeTruthy();
@@ -143,7 +146,9 @@ describe.each(MODES)('npm start with WEBHOOK_AUTH=%s', (auth) => {
 
 /** The headers Unico would send for the stack's mode, and wrong ones of the same kind. */
 async function credentialsFor(stack: LocalStackProcess) {
-  const spec = parseAuthSpec(stack.endpoints.auth.unico);
+  // auth.unico is what Unico's form holds for the mode; the notation puts the mode in front.
+  const { mode, unico } = stack.endpoints.auth;
+  const spec = parseAuthSpec(mode === 'basic' || mode === 'apikey' ? `${mode}:${unico}` : mode);
   switch (spec.mode) {
     case 'none':
       return { valid: {}, wrong: undefined };

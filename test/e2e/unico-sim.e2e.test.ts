@@ -60,7 +60,7 @@ describe.each(['basic:u:p', 'apikey:X-Api-Key:secret', 'apikey:secret', 'oauth2'
       expect(result.stdout).not.toMatch(/^FAIL/m);
       expect(result.stdout.match(/^PASS/gm)).toHaveLength(auth === 'none' ? 5 : 7);
       expect(result.code).toBe(0);
-    });
+    }, 30_000);
 
     test('deliver with duplicates: no permanent failure, one intake message per distinct processId', async () => {
       await drainQueue(sqs, stack.endpoints.sqs.intakeQueueUrl);
@@ -83,7 +83,7 @@ describe.each(['basic:u:p', 'apikey:X-Api-Key:secret', 'apikey:secret', 'oauth2'
       const enqueued = processIdsOf(await drainQueue(sqs, stack.endpoints.sqs.intakeQueueUrl));
       expect(enqueued).toHaveLength(300);
       expect(new Set(enqueued)).toEqual(new Set(summary.processIds));
-    });
+    }, 60_000);
 
     if (auth !== 'none' && auth !== 'oauth2') {
       test('check fails with a clear line when given wrong credentials', async () => {
@@ -91,6 +91,9 @@ describe.each(['basic:u:p', 'apikey:X-Api-Key:secret', 'apikey:secret', 'oauth2'
 
         expect(result.code).toBe(1);
         expect(result.stdout).toMatch(/^FAIL +1\. .*401/m);
+        // Behind refused credentials the malformed body was never judged: not a PASS.
+        expect(result.stdout).toMatch(/^SKIP +6\. .*401/m);
+        expect(result.stdout).toMatch(/none was accepted, so none reached the target's queue/);
       });
     }
 
