@@ -186,9 +186,11 @@ describe('the local inspector (npm start, headless Chromium)', () => {
     const processIds = await unicoSimDeliver('--count', '100', '--concurrency', '10', '--duplicates', '0');
 
     expect(processIds).toHaveLength(100);
-    await page.waitForFunction((count) => document.querySelectorAll('#deliveries tbody tr').length >= count, before + 100, { timeout: 5_000 });
+    await page.locator(`#deliveries tbody tr:nth-child(${before + 100})`).waitFor({ timeout: 5_000 });
     // A few seconds of the processor at its budget, for the queues and the rate chart to show it.
     await page.waitForTimeout(3_000);
+    // Closed panels stay closed while live updates for their process arrive.
+    await expect(page.locator('#detail').isHidden()).resolves.toBe(true);
     const file = process.env.INSPECTOR_SCREENSHOT ?? join(tmpdir(), `inspector-${process.pid}.png`);
     await page.screenshot({ path: file });
     expect((await stat(file)).size).toBeGreaterThan(20_000);

@@ -63,8 +63,13 @@ function addDelivery(delivery, fresh) {
   const row = deliveryRow(delivery);
   rows.set(delivery.id, { delivery, row });
   const body = $('#deliveries tbody');
-  // Newest first: before the first row with a smaller id.
-  const next = [...body.children].find((other) => Number(other.dataset.deliveryId) < delivery.id);
+  // Newest first, by arrival (answers of concurrent deliveries come in any order).
+  const key = (entry) => [Date.parse(entry.receivedAt), entry.id];
+  const [at, id] = key(delivery);
+  const next = [...body.children].find((other) => {
+    const [otherAt, otherId] = key(rows.get(Number(other.dataset.deliveryId)).delivery);
+    return otherAt < at || (otherAt === at && otherId < id);
+  });
   body.insertBefore(row, next ?? null);
   if (fresh) row.classList.add('fresh');
   applyFilter(row);
@@ -124,8 +129,14 @@ async function openProcess(processId, reveal) {
   revealed = reveal;
   $('#detail').hidden = false;
   $('#process-view').hidden = false;
+  await showProcess(processId);
+}
+
+/** Fills the process view; nothing when the panel was closed or moved to another process meanwhile. */
+async function showProcess(processId) {
+  const reveal = revealed;
   const view = await api(`processes/${processId}${reveal ? '?reveal=1' : ''}`);
-  if (view.processId !== openProcessId) return;
+  if (view.processId !== openProcessId || $('#detail').hidden) return;
   $('#process-id').textContent = processId;
   $('#process-detected-by').textContent = view.detectedBy ?? 'not yet';
   $('#process-claims').textContent = Array.isArray(view.claims) && view.claims.length === 0 ? 'no claim' : json(view.claims);
@@ -139,7 +150,9 @@ let processReload;
 function processChanged(processId) {
   if (processId !== openProcessId || $('#detail').hidden) return;
   clearTimeout(processReload);
-  processReload = setTimeout(() => openProcess(processId, revealed).catch(showError), 150);
+  processReload = setTimeout(() => {
+    if (processId === openProcessId && !$('#detail').hidden) showProcess(processId).catch(showError);
+  }, 150);
 }
 
 // Queues and Unico -------------------------------------------------------------------------------
@@ -190,7 +203,7 @@ function renderUnico(unico) {
   }
   const { stats, budget, rate } = unico;
   const stat = (label, value) => element('div', { class: 'stat' }, element('b', {}, String(value)), label);
-  const byStatus = Object.entries(stats.byStatus).map(([status, count]) => `${status}×${count}`).join(' ') || '–';
+  const byStatus = Object.entries(stats.byStatus).map(([status, count]) => `${count} × ${status}`).join(', ') || '–';
   $('#unico-stats').replaceChildren(
     stat('token requests', stats.tokenRequests),
     stat('GetProcess', stats.getProcessRequests),
@@ -306,6 +319,7 @@ function closeDetail() {
   $('#detail').hidden = true;
   openDeliveryId = undefined;
   openProcessId = undefined;
+  clearTimeout(processReload);
   for (const { row } of rows.values()) row.classList.remove('selected');
 }
 $('#detail-close').addEventListener('click', closeDetail);
