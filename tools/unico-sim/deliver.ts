@@ -44,7 +44,6 @@ export interface RunDeps {
 }
 
 export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<DeliverSummary> {
-  const started = deps.clock();
   const notifications = generateNotifications(config, deps.source);
   const duplicates = planDuplicates(notifications.length, config.duplicates, deps.random);
   const credentials = createCredentials(config.auth, config.oauth2, deps.send, deps.clock);
@@ -62,6 +61,8 @@ export async function runDeliver(config: DeliverConfig, deps: RunDeps): Promise<
   const registered = simulator === undefined || madeUp.length === 0
     ? 0
     : await registerProcesses(simulator, madeUp, DELIVER_CLIENT_REFERENCE, deps.send);
+  // The figures are the deliveries' own: the clock starts once the local Unico knows the processes.
+  const started = deps.clock();
   const slots = new Semaphore(config.concurrency);
   const total = notifications.length + duplicates.length;
   const counts = { done: 0, delivered: 0, failed: 0, attempts: 0, retries: 0 };
