@@ -135,6 +135,37 @@ describe('the local inspector (npm start, headless Chromium)', () => {
     await page.locator('#detail-close').click();
   });
 
+  test('finish without a webhook: the simulator holds the finished process and no delivery comes', async () => {
+    await page.locator('#sim-new-id').click();
+    const processId = await page.locator('#sim-process-id').inputValue();
+
+    await page.locator('#sim-finish-quiet').click();
+    await page.locator('#unico-message', { hasText: 'no webhook sent' }).waitFor({ timeout: 5_000 });
+    await page.locator('#sim-open').click();
+
+    await page.locator('#process-simulator', { hasText: 'PROCESS_STATE_FINISHED' }).waitFor({ timeout: 5_000 });
+    await expect(page.locator('#process-simulator').textContent()).resolves.toContain('••••••');
+    await expect(page.locator('#process-claims').textContent()).resolves.toBe('no claim');
+    await expect(rowsOf(processId).count()).resolves.toBe(0);
+    await page.keyboard.press('Escape');
+  });
+
+  test('faults are injected and cleared through the admin API, and the stats show them', async () => {
+    const pending = page.locator('#unico-stats .stat', { hasText: 'faults pending' }).locator('b');
+    await page.locator('#fault-status').fill('503');
+    await page.locator('#fault-count').fill('3');
+
+    await page.locator('#fault-inject').click();
+
+    await page.locator('#unico-message', { hasText: 'fault injected' }).waitFor({ timeout: 5_000 });
+    await page.locator('#unico-stats .stat', { hasText: 'faults pending' }).locator('b', { hasText: /^3$/ }).waitFor({ timeout: 5_000 });
+    await page.locator('#fault-clear').click();
+    await page.locator('#unico-stats .stat', { hasText: 'faults pending' }).locator('b', { hasText: /^0$/ }).waitFor({ timeout: 5_000 });
+    await expect(pending.textContent()).resolves.toBe('0');
+    await page.locator('#fault-status').fill('');
+    await page.locator('#fault-count').fill('1');
+  });
+
   test('redrive moves a dead-lettered message back to its queue', async () => {
     const marker = randomUUID();
     await sqs.send(
