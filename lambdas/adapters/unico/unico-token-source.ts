@@ -41,7 +41,7 @@ export const REFUSAL_BACKOFF: BackoffSettings = { initialMs: 10_000, maxMs: 300_
  */
 export const FAILURE_BACKOFF: BackoffSettings = { initialMs: 1_000, maxMs: 60_000 };
 /** Failures that say nothing about the token endpoint (no request was sent): no back-off. */
-const NOT_THE_ENDPOINT = new Set(['budget_wait', 'budget_unavailable', 'aborted']);
+const NOT_THE_ENDPOINT = new Set(['budget_wait', 'budget_unavailable']);
 /** The token endpoint's answers that refuse the service account itself. */
 const REFUSALS = new Set([400, 401, 403]);
 
@@ -226,7 +226,7 @@ function stillHeldOff(holdOff: { readonly error: UnicoTransientError; readonly u
 /** An OAuth2 `expires_in` (seconds, as a number or its digits) in ms; undefined when unusable. */
 export function lifetimeOf(expiresIn: unknown): number | undefined {
   const seconds = typeof expiresIn === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(expiresIn) ? Number(expiresIn) : expiresIn;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  return Number.isFinite(seconds) && (seconds as number) > 0 ? (seconds as number) * 1000 : undefined;
 }
 
 function abandoned(signal: AbortSignal): UnicoTransientError {

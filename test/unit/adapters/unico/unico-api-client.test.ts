@@ -129,6 +129,7 @@ describe('GetProcess, Web & SDK contract', () => {
     ['T 2027-03-08', undefined],
     ['12027-03-08', undefined],
     ['2027-03-8', undefined],
+    [['2027-03-08'], undefined],
     [1_805_000_000_000, undefined],
     [null, undefined],
   ])('expiresAt %p is kept as %p', async (expiresAt, kept) => {

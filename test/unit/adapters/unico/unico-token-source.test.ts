@@ -335,13 +335,16 @@ describe('the token\'s life', () => {
     expect(unico.getProcessRequests[0]?.headers.get('authorization')).toBe('Bearer odd-but-fine');
   });
 
-  test('a call with a signal that waits for the token gets it', async () => {
-    const { client, unico } = setupClient();
+  test('a call with a signal that waits for the token gets it, or its failure', async () => {
+    const { client, unico, clock } = setupClient();
+    unico.tokenScript.push({ status: 503 });
 
+    expect(await caught(client.getProcess(PROCESS_ID, new AbortController().signal))).toMatchObject({ code: 'server_error' });
+    clock.set(START + SECOND);
     const fetched = await client.getProcess(PROCESS_ID, new AbortController().signal);
 
     expect(fetched.final).toBe(true);
-    expect(unico.tokenRequests).toHaveLength(1);
+    expect(unico.tokenRequests).toHaveLength(2);
   });
 
   test('after other failures and then a token, the next failure holds off 1 s again', async () => {
@@ -386,6 +389,9 @@ describe('expires_in', () => {
     ['120', 120_000],
     [' 120 ', 120_000],
     ['1.5', 1500],
+    ['1.55', 1550],
+    ['0x10', undefined],
+    ['1e3', undefined],
     [0.5, 500],
     [0, undefined],
     ['0', undefined],
