@@ -30,6 +30,9 @@ export function readySummary(
       ? `  rehearse     npx unico-sim check --endpoints ${endpointsFile}`
       : `  rehearse     npx unico-sim check --url ${endpoints.webhookUrl} --auth '${simAuth(endpoints)}'${oauth2Flags(endpoints)}`,
   );
+  if (endpointsFile !== null && runProcessor) {
+    lines.push(`  read         npx unico-sim results --endpoints ${endpointsFile} (results events, as a consumer takes them)`);
+  }
   lines.push(
     logFormat === 'text'
       ? '  logs         one line per delivery below (LOG_FORMAT=json: JSON as in AWS; POWERTOOLS_LOG_LEVEL=WARN: problems only)'

@@ -26,6 +26,8 @@ describe('the ready summary', () => {
 
     // Assess
     expect(summary).toContain('rehearse     npx unico-sim check --endpoints .local/endpoints.json');
+    expect(summary).toContain('read         npx unico-sim results --endpoints .local/endpoints.json');
+    expect(readySummary(endpoints, '.local/endpoints.json', 'json', false)).not.toContain('unico-sim results');
     expect(summary).not.toMatch(/rehearse.*secret/);
   });
 
