@@ -13,6 +13,9 @@ import {
 } from '../../lambdas/contracts/unico-api.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
+import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS } from '../../lambdas/contracts/outcome-retries.ts';
+import { processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
+import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
 import { startUnicoSimulator } from '../unico-sim/serve/simulator.ts';
 import { LocalInspector } from '../inspector/inspector.ts';
@@ -211,8 +214,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
           ? new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName })
           : new SinkLogger(PROCESSOR_FUNCTION.serviceName, (attributes) => writeLine(logLine(attributes)));
       // Its own clients: its calls have the processor's time limits, not the intake's deadline.
-      const processorDynamodb = new DynamoDBClient(emulatorClientConfig(dynamodbEmulator));
-      const processorSqs = new SQSClient(emulatorClientConfig(sqsEmulator));
+      const processorTime = processorTimeBudget(PROCESSOR_FUNCTION.timeoutSeconds);
+      const processorClientOptions = awsClientOptions(processorTime.awsCalls);
+      const processorDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...processorClientOptions });
+      const processorSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...processorClientOptions });
       stoppers.push(async () => {
         processorDynamodb.destroy();
         processorSqs.destroy();
@@ -226,13 +231,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         intakeQueueUrl: resources.intakeQueueUrl,
         resultsQueueUrl: resources.resultsQueueUrl,
         eventSource: LOCAL_EVENT_SOURCE,
+        outcomeRetryPeriodSeconds: DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS,
+        time: processorTime,
         fetcher: unicoFetcher({
           api: unico.api,
           ...(unico.tokenUrl ? { tokenUrl: unico.tokenUrl } : {}),
           credentials: async () => unico.credentials,
           dynamodb: processorDynamodb,
           claimsTableName: resources.claimsTableName,
-          onCredentialsUnusable: (reason) => processorLogger.error('Unico credentials are not usable', { reason }),
+          onCredentialsUnusable: (reason) =>
+            processorLogger.error('Unico credentials are not usable', { reason, unicoCredentials: 'unusable' }),
         }),
         logger: processorLogger,
       });
