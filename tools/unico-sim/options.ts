@@ -99,6 +99,9 @@ With --auth oauth2, a token the provider does not give stops the run at once, be
 The summary gives deliveries, 2xx on first try, retries, permanent failures, answers by status,
 latency per attempt (p50/p95/p99/max, against the timeout), the gates, and the processIds sent
 (with --json). Exit code 1 when any delivery failed permanently or a gate was passed.
+With --endpoints of a local stack, the processIds deliver makes up are first registered in its
+Unico as finished processes, so their results events carry outcomes; the summary says how many
+events come and how long the processor's budget (UNICO_MAX_RPS) needs for them.
 `;
 
 export const CHECK_HELP = `unico-sim check: is this endpoint ready for Unico's webhooks?
@@ -120,7 +123,8 @@ With --auth oauth2, a token the provider does not give stops the check at once, 
 The notifications are real: an endpoint that accepts them passes them on to its queue and its
 consumers. Each has flow "unico-sim-check" (Unico never sends it) and a random processId, so that
 consumers can recognise and drop them; --json lists them under "notifications". Point check at
-production only if its consumers drop that flow.
+production only if its consumers drop that flow. With --endpoints of a local stack, its Unico
+learns the finished ones first, so their results events carry outcomes.
 
 ${TARGET_HELP}`;
 
