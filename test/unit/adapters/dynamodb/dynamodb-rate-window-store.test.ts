@@ -64,9 +64,16 @@ describe('DynamoDbRateLimitStore', () => {
     dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
 
     expect(await store.advance(105, NOW, undefined)).toEqual({ reserved: true, slotMs: NOW, state: { tat: NOW + 105, pausedUntil: 0 } });
-    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+    // DynamoDB refuses a value the expressions do not use: no :notAfter here.
+    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toStrictEqual({
+      TableName: TABLE,
+      Key: KEY,
+      UpdateExpression: 'SET #tat = #tat + :interval',
       ConditionExpression: '#tat >= :from AND (attribute_not_exists(#paused) OR #paused <= #tat)',
+      ExpressionAttributeNames: { '#tat': 'tat', '#paused': 'pausedUntil' },
       ExpressionAttributeValues: { ':interval': { N: '105' }, ':from': { N: String(NOW) } },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
@@ -155,7 +162,7 @@ describe('DynamoDbRateLimitStore', () => {
     await store.read();
 
     const options = [...dynamodb.commandCalls(UpdateItemCommand), ...dynamodb.commandCalls(GetItemCommand)].map((call) => (call.args as unknown[])[1]);
-    expect(options).toEqual([{}, {}]);
+    expect(options).toStrictEqual([{}, {}]);
   });
 
   test('the key is configurable, one record per tenant', async () => {

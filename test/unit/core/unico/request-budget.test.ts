@@ -148,6 +148,24 @@ describe('GcraRequestBudget: grants', () => {
     expect(store.inner.state).toEqual({ tat: START + 250 + 2 * 253, pausedUntil: 0 });
   });
 
+  test('a known queue whose next slot is exactly now is joined with an advance', async () => {
+    const store = new RecordingStore(new FakeTimeline(START));
+    const budget = budgetOver(store, { maxPerSecond: 4, guardMs: 0 });
+    await oneAcquire(budget, store);
+    store.timeline.advance(250);
+
+    expect(await oneAcquire(budget, store)).toEqual({ calls: ['advance +250 from 250'], grantedAt: 250 });
+  });
+
+  test('a known pause that ends at the next slot does not stop an advance', async () => {
+    const store = new RecordingStore(new FakeTimeline(START));
+    const budget = budgetOver(store, { maxPerSecond: 4, guardMs: 0 });
+    await oneAcquire(budget, store);
+    await budget.pauseUntil(START + 250);
+
+    expect(await oneAcquire(budget, store)).toEqual({ calls: ['advance +250 from 0', 'sleep 250', 'read @250'], grantedAt: 250 });
+  });
+
   test('a slot within the guard: no read, just the sleep to it', async () => {
     const store = new RecordingStore(new FakeTimeline(START));
     await store.inner.restart(START - 195, 200); // another process: tat at START + 5
@@ -440,10 +458,12 @@ describe('InMemoryRateLimitStore', () => {
       state: { tat: START + 200, pausedUntil: 0 },
     });
 
-    await store.extendPause(START + 201);
-    expect((await store.advance(100, START, undefined)).reserved).toBe(false);
     await store.extendPause(START + 200);
-    expect(store.state).toEqual({ tat: START + 200, pausedUntil: START + 201 });
+    expect((await store.advance(100, START, undefined)).slotMs).toBe(START + 200);
+    await store.extendPause(START + 301);
+    expect((await store.advance(100, START, undefined)).reserved).toBe(false);
+    await store.extendPause(START + 300);
+    expect(store.state).toEqual({ tat: START + 300, pausedUntil: START + 301 });
   });
 
   test('restart needs tat and the pause at or before the slot', async () => {
