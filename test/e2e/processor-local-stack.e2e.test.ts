@@ -11,6 +11,8 @@ import { drainQueue } from '../support/queues.ts';
  * simulator's own statistics.
  */
 const MAX_RPS = 10;
+/** 429s with Retry-After: 1 in a row: every message refused waits its back-off (30 s) and comes back. */
+const STORM = 40;
 let stack: LocalStackProcess;
 let sqs: SQSClient;
 let admin: string;
@@ -54,7 +56,7 @@ async function collectResults(count: number, withinMs: number): Promise<ResultsE
 }
 
 describe('npm start: from Unico finishing a process to the results queue', () => {
-  test('200 finished processes, 30% of their webhooks sent twice, 429s injected: 200 events, one token, the budget kept', async () => {
+  test('200 finished processes, 30% of their webhooks sent twice, a storm of 429s: 200 events with outcomes, one token, no sliding second over the budget', async () => {
     const processes = Array.from({ length: 200 }, (_, index) => ({
       id: crypto.randomUUID(),
       flow: 'idunicosign',
@@ -62,7 +64,7 @@ describe('npm start: from Unico finishing a process to the results queue', () =>
       result: index % 7 === 0 ? 'PROCESS_RESULT_INVALID_IDENTITY' : 'PROCESS_RESULT_OK',
       person: { duiValue: '12345678909', friendlyName: `Pessoa ${index}` },
     }));
-    expect(await call('POST', '/faults', { status: 429, retryAfter: 1, count: 5 })).toBe(204);
+    expect(await call('POST', '/faults', { status: 429, retryAfter: 1, count: STORM })).toBe(204);
     for (const process of processes) expect(await call('PUT', `/processes/${process.id}`, process)).toBe(204);
 
     const sent = await Promise.all(
@@ -76,6 +78,7 @@ describe('npm start: from Unico finishing a process to the results queue', () =>
     const stats = (await (await fetch(`${admin}/stats`)).json()) as {
       tokenRequests: number;
       peakRequestsPerSecond: number;
+      peakRequestsInAnySecond: number;
       byStatus: Record<string, number>;
     };
 
@@ -87,7 +90,10 @@ describe('npm start: from Unico finishing a process to the results queue', () =>
       expect(byProcess.get(process.id)?.data.outcome?.process).toEqual(process);
     }
     expect(stats.tokenRequests).toBe(1);
-    expect(stats.byStatus['429']).toBe(5);
+    expect(stats.byStatus['429']).toBe(STORM);
     expect(stats.peakRequestsPerSecond).toBeLessThanOrEqual(MAX_RPS);
+    expect(stats.peakRequestsInAnySecond).toBeLessThanOrEqual(MAX_RPS);
+    const deadLettered = await drainQueue(sqs, stack.endpoints.sqs.intakeDlqUrl);
+    expect(deadLettered).toEqual([]);
   }, 180_000);
 });

@@ -176,18 +176,18 @@ describe('DynamoDbRateLimitStore', () => {
 });
 
 describe('createDynamoDbRequestBudget', () => {
-  test('by default all of Unico\'s 10 per second with a 50 ms guard, on the default key', async () => {
+  test('by default all of Unico\'s 10 per second with a 100 ms guard, on the default key', async () => {
     const timeline = new FakeTimeline(NOW);
-    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 105) });
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: item(NOW + 110) });
     const budget = createDynamoDbRequestBudget({ client: new DynamoDBClient({}), tableName: TABLE, time: timeline });
 
     await timeline.run(budget.acquire());
 
-    expect(budget.intervalMs).toBe(105);
+    expect(budget.intervalMs).toBe(110);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: KEY,
       UpdateExpression: 'SET #tat = :next',
-      ExpressionAttributeValues: { ':next': { N: String(NOW + 105) }, ':slot': { N: String(NOW) } },
+      ExpressionAttributeValues: { ':next': { N: String(NOW + 110) }, ':slot': { N: String(NOW) } },
     });
   });
 

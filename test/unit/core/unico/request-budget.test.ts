@@ -96,9 +96,9 @@ describe('settings', () => {
     expect(emissionIntervalMs(1, 0)).toBe(1000);
   });
 
-  test('by default the guard is 50 ms', () => {
+  test('by default the guard is 100 ms', () => {
     const budget = new GcraRequestBudget(new InMemoryRateLimitStore(), { maxPerSecond: 10 });
-    expect(budget.intervalMs).toBe(105);
+    expect(budget.intervalMs).toBe(110);
     expect(UNICO_TENANT_REQUESTS_PER_SECOND).toBe(10);
   });
 
@@ -123,7 +123,7 @@ describe('settings', () => {
 describe('GcraRequestBudget: grants', () => {
   test('12 callers at once, 10 per second, guard 50: one grant every 105 ms, the first at once', async () => {
     const timeline = new FakeTimeline(START + 250);
-    const budget = new GcraRequestBudget(new InMemoryRateLimitStore(), { maxPerSecond: 10 }, timeline);
+    const budget = new GcraRequestBudget(new InMemoryRateLimitStore(), { maxPerSecond: 10, guardMs: 50 }, timeline);
     const granted: number[] = [];
 
     await timeline.run(Promise.all(Array.from({ length: 12 }, () => budget.acquire().then(() => granted.push(timeline.now() - START)))));
@@ -287,8 +287,8 @@ describe('GcraRequestBudget: pauses', () => {
   test('after pauseUntil nobody is granted before the pause ends, in this process or another one', async () => {
     const timeline = new FakeTimeline(START + 100);
     const store = new InMemoryRateLimitStore();
-    const first = new GcraRequestBudget(store, { maxPerSecond: 10 }, timeline);
-    const other = new GcraRequestBudget(store, { maxPerSecond: 10 }, timeline);
+    const first = new GcraRequestBudget(store, { maxPerSecond: 10, guardMs: 50 }, timeline);
+    const other = new GcraRequestBudget(store, { maxPerSecond: 10, guardMs: 50 }, timeline);
     await timeline.run(first.acquire());
 
     await first.pauseUntil(START + 2500);
