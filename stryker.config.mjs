@@ -23,6 +23,7 @@ export default {
     'lambdas/adapters/unico/unico-token-source.ts',
     'lambdas/core/processing/process-notification.ts',
     'lambdas/processor/retry-delay.ts',
+    'lambdas/core/tracking/fallback-run.ts',
   ],
   coverageAnalysis: 'perTest',
   concurrency: 2,

@@ -73,3 +73,18 @@ export function processorTimeBudget(functionTimeoutSeconds: number): ProcessorTi
     awsCalls: { maxAttempts: 3, connectionTimeoutMs: 1000, requestTimeoutMs: 3000 },
   };
 }
+
+/** What one run of the fallback may spend of its invocation: the processor's rule, per due process. */
+export interface FallbackTimeBudget {
+  readonly functionTimeoutSeconds: number;
+  /** Kept back from the invocation's end for the run's summary line and answer. */
+  readonly marginMs: number;
+  /** A due process is started only when at least this much time is left; the rest wait for the next run. */
+  readonly minProcessMs: number;
+  readonly awsCalls: IntakeTimeBudget['awsCalls'];
+}
+
+export function fallbackTimeBudget(functionTimeoutSeconds: number): FallbackTimeBudget {
+  const { marginMs, minRecordMs, awsCalls } = processorTimeBudget(functionTimeoutSeconds);
+  return { functionTimeoutSeconds, marginMs, minProcessMs: minRecordMs, awsCalls };
+}
