@@ -459,7 +459,7 @@ describe('InMemoryRateLimitStore', () => {
     });
 
     await store.extendPause(START + 200);
-    expect((await store.advance(100, START, undefined)).slotMs).toBe(START + 200);
+    expect(await store.advance(100, START, undefined)).toMatchObject({ reserved: true, slotMs: START + 200 });
     await store.extendPause(START + 301);
     expect((await store.advance(100, START, undefined)).reserved).toBe(false);
     await store.extendPause(START + 300);
