@@ -1,3 +1,6 @@
+import * as v from 'valibot';
+import { httpUrlSetting, integerSetting, requiredSetting } from './settings.ts';
+
 /**
  * How the receiver reaches Unico's API (GetProcess), as the CDK deploys it and the processor
  * reads it. URLs differ between Unico's pages and environments, so all are settings, with the
@@ -40,5 +43,40 @@ export function unicoApiEnvironment(settings: UnicoApiSettings): Record<string, 
     UNICO_IDENTITY_URL: settings.identityUrl,
     UNICO_SERVICE_ACCOUNT: settings.serviceAccount,
     UNICO_MAX_RPS: String(settings.maxRequestsPerSecond),
+  };
+}
+
+/**
+ * The environment variables of every function that calls GetProcess (the processor and the
+ * fallback), read the same way by both. Calls are on when a service account is set.
+ */
+export const UNICO_API_SETTINGS = {
+  UNICO_SERVICE_ACCOUNT: v.optional(requiredSetting),
+  UNICO_SECRET_ARN: v.optional(requiredSetting),
+  UNICO_CONTRACT: v.optional(v.picklist(UNICO_CONTRACTS, `must be one of ${UNICO_CONTRACTS.join(', ')}`), UNICO_API_DEFAULTS.contract),
+  UNICO_API_BASE_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
+  UNICO_IDENTITY_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl), UNICO_API_DEFAULTS.identityUrl),
+  UNICO_MAX_RPS: v.optional(integerSetting(1, 1000), UNICO_API_DEFAULTS.maxRequestsPerSecond),
+} as const;
+
+export type UnicoApiSettingValues = { -readonly [K in keyof typeof UNICO_API_SETTINGS]: v.InferOutput<(typeof UNICO_API_SETTINGS)[K]> };
+
+/** The rule across the settings: the private key lives in the secret, so an account needs it. */
+export function unicoApiSettingProblems(values: Partial<UnicoApiSettingValues>): string[] {
+  return values.UNICO_SERVICE_ACCOUNT !== undefined && values.UNICO_SECRET_ARN === undefined
+    ? ['UNICO_SECRET_ARN: required with UNICO_SERVICE_ACCOUNT (the private key lives in that secret)']
+    : [];
+}
+
+/** The settings read back; undefined when no service account is set (no calls to Unico). */
+export function unicoApiSettingsOf(values: UnicoApiSettingValues): (UnicoApiSettings & { readonly secretArn: string }) | undefined {
+  if (values.UNICO_SERVICE_ACCOUNT === undefined) return undefined;
+  return {
+    contract: values.UNICO_CONTRACT,
+    apiBaseUrl: values.UNICO_API_BASE_URL ?? UNICO_API_DEFAULTS.apiBaseUrl[values.UNICO_CONTRACT],
+    identityUrl: values.UNICO_IDENTITY_URL,
+    serviceAccount: values.UNICO_SERVICE_ACCOUNT,
+    maxRequestsPerSecond: values.UNICO_MAX_RPS,
+    secretArn: values.UNICO_SECRET_ARN ?? '',
   };
 }
