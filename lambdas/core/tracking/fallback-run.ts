@@ -134,8 +134,8 @@ export class FallbackRun {
           seen.add(process.processId);
           try {
             this.#count(summary, await this.#check(process, window, summary));
-          } catch (error) {
-            if (!(error instanceof BudgetExhausted)) throw error;
+          } catch {
+            // Only BudgetExhausted leaves #check: every other failure is that process's outcome.
             summary.budgetExhausted = true;
             summary.stoppedEarly = true;
             return summary;
