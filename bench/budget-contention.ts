@@ -72,7 +72,7 @@ async function level(
   const budgets = clients.map((client) => createDynamoDbRequestBudget({ client, tableName, key, maxPerSecond: MAX_RPS }));
   // Warm-up: one turn of the queue (every caller reserved and served once), so the figures are
   // the steady state, not the first reservations of callers that would not be served in time.
-  const warmUpMs = Math.ceil((callers / MAX_RPS) * 1050);
+  const warmUpMs = callers * (budgets[0]?.intervalMs ?? 0);
   const measuredFrom = Date.now() + warmUpMs;
   const endsAt = measuredFrom + SECONDS * 1000;
   const grants: number[] = [];

@@ -93,7 +93,7 @@ export interface RateLimitStore {
 export interface GcraBudgetSettings {
   /** Grants in any sliding 1,000 ms, across every caller of the store. */
   readonly maxPerSecond: number;
-  /** How late after its slot a grant may still be used (see above). Default 50. */
+  /** How late after its slot a grant may still be used (see above). Default 100. */
   readonly guardMs?: number;
 }
 
