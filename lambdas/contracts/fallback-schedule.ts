@@ -1,3 +1,6 @@
+import * as v from 'valibot';
+import { integerSetting } from './settings.ts';
+
 /**
  * When the fallback checks a tracked process, in one place: the CDK stack writes these into the
  * fallback's environment (validated at synth), the local stack uses them, and the fallback reads
@@ -44,5 +47,30 @@ export function fallbackScheduleEnvironment(schedule: FallbackSchedule): Record<
     FALLBACK_MAX_CHECK_INTERVAL_SECONDS: String(schedule.maxCheckIntervalSeconds),
     FALLBACK_JOURNEY_FINISHED_CHECK_SECONDS: String(schedule.journeyFinishedCheckSeconds),
     FALLBACK_DEFAULT_EXPIRY_SECONDS: String(schedule.defaultExpirySeconds),
+  };
+}
+
+/**
+ * The schedule's environment variables as both functions read them (optional: the defaults
+ * above), with the bounds the CDK checks at synth.
+ */
+export const FALLBACK_SCHEDULE_SETTINGS = {
+  FALLBACK_FIRST_CHECK_SECONDS: v.optional(integerSetting(10, 86_400), DEFAULT_FALLBACK_SCHEDULE.firstCheckSeconds),
+  FALLBACK_BACKOFF_FACTOR: v.optional(integerSetting(1, 10), DEFAULT_FALLBACK_SCHEDULE.backoffFactor),
+  FALLBACK_MAX_CHECK_INTERVAL_SECONDS: v.optional(integerSetting(60, 7 * 86_400), DEFAULT_FALLBACK_SCHEDULE.maxCheckIntervalSeconds),
+  FALLBACK_JOURNEY_FINISHED_CHECK_SECONDS: v.optional(integerSetting(0, 3600), DEFAULT_FALLBACK_SCHEDULE.journeyFinishedCheckSeconds),
+  FALLBACK_DEFAULT_EXPIRY_SECONDS: v.optional(integerSetting(3600, 30 * 86_400), DEFAULT_FALLBACK_SCHEDULE.defaultExpirySeconds),
+} as const;
+
+type FallbackScheduleValues = { readonly [K in keyof typeof FALLBACK_SCHEDULE_SETTINGS]: v.InferOutput<(typeof FALLBACK_SCHEDULE_SETTINGS)[K]> };
+
+/** The schedule from values read with FALLBACK_SCHEDULE_SETTINGS. */
+export function readFallbackSchedule(values: FallbackScheduleValues): FallbackSchedule {
+  return {
+    firstCheckSeconds: values.FALLBACK_FIRST_CHECK_SECONDS,
+    backoffFactor: values.FALLBACK_BACKOFF_FACTOR,
+    maxCheckIntervalSeconds: values.FALLBACK_MAX_CHECK_INTERVAL_SECONDS,
+    journeyFinishedCheckSeconds: values.FALLBACK_JOURNEY_FINISHED_CHECK_SECONDS,
+    defaultExpirySeconds: values.FALLBACK_DEFAULT_EXPIRY_SECONDS,
   };
 }
