@@ -11,8 +11,8 @@ import { drainQueue } from '../support/queues.ts';
  * simulator's own statistics.
  */
 const MAX_RPS = 10;
-/** 429s with Retry-After: 1 in a row: every message refused waits its back-off (30 s) and comes back. */
-const STORM = 40;
+/** A minute of 429s with Retry-After: 1 (each pauses every caller for a second): every message refused waits its back-off (30 s) and comes back. */
+const STORM = 60;
 let stack: LocalStackProcess;
 let sqs: SQSClient;
 let admin: string;
