@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { InvalidAuthSpecError, parseAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { booleanSetting, httpUrlSetting, integerSetting, requiredSetting } from '../../lambdas/contracts/settings.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS } from '../../lambdas/contracts/unico-api.ts';
+import { FALLBACK_INTERVAL } from '../../lambdas/contracts/fallback-schedule.ts';
 import { readSettings, type SettingValues } from '../../lambdas/core/environment.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import type { LocalStackOptions, RealUnico } from './local-stack.ts';
@@ -50,6 +51,8 @@ const LOCAL_SETTINGS = {
   UNICO_API_KEY: v.optional(requiredSetting),
   UNICO_API_BASE_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.apiBaseUrl['web-sdk'])),
   UNICO_IDENTITY_URL: v.optional(httpUrlSetting(UNICO_API_DEFAULTS.identityUrl)),
+  // The local schedule's period: the fallback runs this often (EventBridge's rule in AWS: every minute).
+  FALLBACK_INTERVAL_SECONDS: v.optional(integerSetting(1, 3600), FALLBACK_INTERVAL.localSeconds),
   // false: no processor; the intake queue keeps its messages (for a consumer of one's own, or tests).
   RUN_PROCESSOR: v.optional(booleanSetting, true),
   // text: one short line per delivery; json: Powertools' JSON as in AWS. Unset: text on a terminal.
@@ -86,6 +89,7 @@ export function loadLocalStackOptions(
     unicoContract: values.UNICO_CONTRACT,
     unicoMaxRps: values.UNICO_MAX_RPS,
     runProcessor: values.RUN_PROCESSOR,
+    fallbackIntervalSeconds: values.FALLBACK_INTERVAL_SECONDS,
     ...(realUnico ? { realUnico } : {}),
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'text' : 'json'),
   };

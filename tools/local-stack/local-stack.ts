@@ -52,6 +52,8 @@ export interface LocalStackOptions {
   readonly unicoMaxRps?: number;
   /** Whether the processor consumes the intake queue (RUN_PROCESSOR). @default true */
   readonly runProcessor?: boolean;
+  /** The fallback runs this often, one run at a time (FALLBACK_INTERVAL_SECONDS). @default FALLBACK_INTERVAL.localSeconds */
+  readonly fallbackIntervalSeconds?: number;
   /** Real Unico (UNICO_SERVICE_ACCOUNT, ...): then no simulator runs and the processor calls Unico. */
   readonly realUnico?: RealUnico;
   /** How the functions log (LOG_FORMAT): Powertools' JSON as in AWS, or short lines. @default 'json' */
