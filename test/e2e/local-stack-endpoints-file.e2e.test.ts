@@ -69,6 +69,20 @@ async function readyFile(stack: Started, file: string): Promise<{ webhookUrl: st
   throw new Error(`npm start did not become ready within 60 s:\n${stack.output()}`);
 }
 
+/** Until the killed stack's process is gone for good (its parent may reap it a moment after the npm process closed). */
+async function pidGone(pid: number): Promise<void> {
+  const giveUpAt = Date.now() + 10_000;
+  while (Date.now() < giveUpAt) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`pid ${pid} still runs 10 s after SIGKILL`);
+}
+
 async function checkExitCode(file: string): Promise<number> {
   return run(process.execPath, [SIM, 'check', '--endpoints', file], { timeout: 60_000 }).then(() => 0, (error: { code?: number }) => error.code ?? -1);
 }
@@ -100,6 +114,7 @@ describe('npm start and the endpoints file of another npm start', () => {
     const left = await readyFile(first, file);
     signal(first.child, 'SIGKILL');
     await first.closed;
+    await pidGone(left.pid);
     expect(await readFile(file, 'utf8')).toBe(left.text);
 
     const second = npmStart(file);
