@@ -74,3 +74,15 @@ export function readFallbackSchedule(values: FallbackScheduleValues): FallbackSc
     defaultExpirySeconds: values.FALLBACK_DEFAULT_EXPIRY_SECONDS,
   };
 }
+
+/**
+ * The check across the schedule's settings, for `readSettings`' rules and the CDK's synth: a cap
+ * below the first wait would make the backoff shrink.
+ */
+export function fallbackScheduleProblems(values: Partial<FallbackScheduleValues>): string[] {
+  const first = values.FALLBACK_FIRST_CHECK_SECONDS;
+  const cap = values.FALLBACK_MAX_CHECK_INTERVAL_SECONDS;
+  return first !== undefined && cap !== undefined && cap < first
+    ? [`FALLBACK_MAX_CHECK_INTERVAL_SECONDS: must be at least FALLBACK_FIRST_CHECK_SECONDS (${first})`]
+    : [];
+}
