@@ -7,6 +7,7 @@
  * succeeds); a file whose writer is gone, or without a pid, is a leftover of a stack that was
  * killed, and is replaced.
  */
+import { readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatAuthSpec, type AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
@@ -34,11 +35,22 @@ export type ProcessAlive = (pid: number) => boolean;
 export const isProcessAlive: ProcessAlive = (pid) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A killed stack that nobody has reaped yet (a zombie) still answers signal 0, but serves nothing.
+  return !isZombie(pid);
 };
+
+/** On Linux, whether /proc says the process has exited and waits to be reaped; elsewhere false. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
 
 /** The running stack that holds the file, or undefined when it is missing or a leftover. */
 export async function liveOwnerOf(file: string, alive: ProcessAlive = isProcessAlive): Promise<EndpointsFileOwner | undefined> {

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,6 +8,7 @@ import { parseAuthSpec } from '../../../../lambdas/contracts/auth-notation.ts';
 import { ConfigurationError } from '../../../../lambdas/core/errors.ts';
 import {
   assertEndpointsFileFree,
+  isProcessAlive,
   liveOwnerOf,
   unicoFormValue,
   writeOwnedEndpointsFile,
@@ -115,5 +118,25 @@ describe('what to type in Unico\'s form (auth.unico)', () => {
     ['oauth2', 'oauth2'],
   ])('%s gives %s', (notation, formValue) => {
     expect(unicoFormValue(parseAuthSpec(notation))).toBe(formValue);
+  });
+});
+
+describe('isProcessAlive', () => {
+  test('this process runs; a pid no process has does not', () => {
+    expect(isProcessAlive(process.pid)).toBe(true);
+    expect(isProcessAlive(2 ** 22 + 17)).toBe(false);
+  });
+
+  (process.platform === 'linux' ? test : test.skip)('a killed process nobody has reaped yet (a zombie) does not run', async () => {
+    // `sleep 0.1` exits under a parent that never waits for it (exec sleep 5): a zombie until then.
+    const parent = spawn('bash', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombiePid = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    try {
+      expect(readFileSync(`/proc/${zombiePid}/stat`, 'utf8')).toMatch(/\) Z /);
+      expect(isProcessAlive(zombiePid)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
