@@ -1,0 +1,53 @@
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { DynamoDbNotificationLedger } from '../../../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
+
+const PROCESS_ID = '3f2a6c1e-8b4d-4e2f-9a1b-7c6d5e4f3a2b';
+let dynamodb: AwsClientStub<DynamoDBClient>;
+let ledger: DynamoDbNotificationLedger;
+
+beforeEach(() => {
+  const client = new DynamoDBClient({ region: 'us-east-1' });
+  dynamodb = mockClient(client);
+  ledger = new DynamoDbNotificationLedger({ client, tableName: 'claims' });
+});
+
+describe('anyClaim', () => {
+  test('one consistent Query of the process\'s partition, one item', async () => {
+    const signal = new AbortController().signal;
+    dynamodb.on(QueryCommand).resolves({ Items: [{ detectedBy: { S: 'fallback' }, receivedAt: { S: '2025-06-15T12:00:00.000Z' } }] });
+
+    const claim = await ledger.anyClaim(PROCESS_ID, signal);
+
+    expect(claim).toEqual({ detectedBy: 'fallback', receivedAt: '2025-06-15T12:00:00.000Z' });
+    const calls = dynamodb.commandCalls(QueryCommand);
+    expect(calls.map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'claims',
+        KeyConditionExpression: '#key = :processId',
+        ExpressionAttributeNames: { '#key': 'processId' },
+        ExpressionAttributeValues: { ':processId': { S: PROCESS_ID } },
+        ProjectionExpression: 'detectedBy, receivedAt',
+        Limit: 1,
+        ConsistentRead: true,
+      },
+    ]);
+    expect(calls[0]?.args[1]).toEqual({ abortSignal: signal });
+  });
+
+  test('a claim by webhook', async () => {
+    dynamodb.on(QueryCommand).resolves({ Items: [{ detectedBy: { S: 'webhook' }, receivedAt: { S: '2025-06-15T12:00:01.000Z' } }] });
+    await expect(ledger.anyClaim(PROCESS_ID)).resolves.toEqual({ detectedBy: 'webhook', receivedAt: '2025-06-15T12:00:01.000Z' });
+  });
+
+  test('no claim: undefined', async () => {
+    dynamodb.on(QueryCommand).resolves({ Items: [] });
+    await expect(ledger.anyClaim(PROCESS_ID)).resolves.toBeUndefined();
+  });
+
+  test('a failure is thrown', async () => {
+    dynamodb.on(QueryCommand).rejects(new Error('down'));
+    await expect(ledger.anyClaim(PROCESS_ID)).rejects.toThrow('down');
+  });
+});
