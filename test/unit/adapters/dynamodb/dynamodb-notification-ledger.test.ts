@@ -33,7 +33,7 @@ describe('anyClaim', () => {
         ConsistentRead: true,
       },
     ]);
-    expect(calls[0]?.args[1]).toEqual({ abortSignal: signal });
+    expect((calls[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: signal });
   });
 
   test('a claim by webhook', async () => {

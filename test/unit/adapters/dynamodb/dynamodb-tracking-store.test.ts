@@ -65,7 +65,7 @@ describe('track', () => {
         ExpressionAttributeNames: { '#key': 'processId' },
       },
     ]);
-    expect(dynamodb.calls()[0]?.args[1]).toEqual({ abortSignal: signal });
+    expect((dynamodb.calls()[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: signal });
   });
 
   test('no clientReference attribute when none was given', async () => {
