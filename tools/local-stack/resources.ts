@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { CLAIMS_TABLE } from '../../lambdas/contracts/claims-table.ts';
 import { INTAKE_QUEUE, RESULTS_QUEUE, type FifoQueueSettings } from '../../lambdas/contracts/queues.ts';
+import { TRACKING_TABLE } from '../../lambdas/contracts/tracking-table.ts';
 
 /**
  * The table and queues the CDK stack deploys, with the same shape, in the emulators or in the
@@ -25,6 +26,8 @@ import { INTAKE_QUEUE, RESULTS_QUEUE, type FifoQueueSettings } from '../../lambd
  */
 export interface LocalResources {
   readonly claimsTableName: string;
+  /** The processes the fallback watches, with its `due` index. */
+  readonly trackingTableName: string;
   readonly intakeQueueUrl: string;
   readonly intakeDlqUrl: string;
   readonly resultsQueueUrl: string;
@@ -39,6 +42,7 @@ export interface LocalResources {
  */
 export async function ensureLocalResources(dynamodb: DynamoDBClient, sqs: SQSClient, sqsEndpoint?: string): Promise<LocalResources> {
   const claimsTableName = await ensureClaimsTable(dynamodb);
+  const trackingTableName = await ensureTrackingTable(dynamodb);
   const [intake, results] = await Promise.all([
     createFifoQueueWithDlq(sqs, INTAKE_QUEUE),
     createFifoQueueWithDlq(sqs, RESULTS_QUEUE),
@@ -46,6 +50,7 @@ export async function ensureLocalResources(dynamodb: DynamoDBClient, sqs: SQSCli
   const at = (queueUrl: string) => (sqsEndpoint === undefined ? queueUrl : queueUrlAt(sqsEndpoint, queueUrl));
   return {
     claimsTableName,
+    trackingTableName,
     intakeQueueUrl: at(intake.queueUrl),
     intakeDlqUrl: at(intake.dlqUrl),
     resultsQueueUrl: at(results.queueUrl),
@@ -97,6 +102,63 @@ export async function ensureClaimsTable(dynamodb: DynamoDBClient, claimsTableNam
   return claimsTableName;
 }
 
+/** The tracking table with its sparse `due` index, shaped as TRACKING_TABLE says. */
+export async function ensureTrackingTable(dynamodb: DynamoDBClient, trackingTableName = 'unico-tracking'): Promise<string> {
+  const { partitionKey, ttlAttribute, dueIndex } = TRACKING_TABLE;
+  const existing = await describeTable(dynamodb, trackingTableName);
+  if (existing !== undefined) {
+    assertKeys(trackingTableName, 'tracking', existing, [`${partitionKey}:HASH`]);
+    if (!(existing.GlobalSecondaryIndexes ?? []).some((index) => index.IndexName === dueIndex.name)) {
+      throw new Error(`table ${trackingTableName} exists without its ${dueIndex.name} index. Delete it or point DYNAMODB_ENDPOINT elsewhere.`);
+    }
+    await waitUntilActive(dynamodb, trackingTableName, existing);
+    return trackingTableName;
+  }
+  await dynamodb
+    .send(
+      new CreateTableCommand({
+        TableName: trackingTableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: partitionKey, AttributeType: 'S' },
+          { AttributeName: dueIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: dueIndex.sortKey, AttributeType: 'N' },
+        ],
+        KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: dueIndex.name,
+            KeySchema: [
+              { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    });
+  await waitUntilActive(dynamodb, trackingTableName, undefined);
+  await dynamodb
+    .send(new UpdateTimeToLiveCommand({ TableName: trackingTableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }))
+    .catch(() => undefined);
+  return trackingTableName;
+}
+
+/** A table of that name with other keys is somebody else's: refuse it rather than write into it. */
+function assertKeys(tableName: string, what: string, table: TableDescription, expected: string[]): void {
+  const keys = (table.KeySchema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).sort();
+  const needed = [...expected].sort();
+  if (keys.join(',') !== needed.join(',')) {
+    throw new Error(
+      `table ${tableName} exists with keys ${keys.join(', ')}; the ${what} table needs ${needed.join(', ')}. ` +
+        'Delete it or point DYNAMODB_ENDPOINT elsewhere.',
+    );
+  }
+}
+
 async function describeTable(dynamodb: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
   try {
     return (await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
@@ -106,16 +168,8 @@ async function describeTable(dynamodb: DynamoDBClient, tableName: string): Promi
   }
 }
 
-/** A table of that name with other keys is somebody else's: refuse it rather than write into it. */
 function assertClaimsShape(tableName: string, table: TableDescription): void {
-  const keys = (table.KeySchema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).sort();
-  const expected = [`${CLAIMS_TABLE.partitionKey}:HASH`, `${CLAIMS_TABLE.sortKey}:RANGE`].sort();
-  if (keys.join(',') !== expected.join(',')) {
-    throw new Error(
-      `table ${tableName} exists with keys ${keys.join(', ')}; the claims table needs ${expected.join(', ')}. ` +
-        'Delete it or point DYNAMODB_ENDPOINT elsewhere.',
-    );
-  }
+  assertKeys(tableName, 'claims', table, [`${CLAIMS_TABLE.partitionKey}:HASH`, `${CLAIMS_TABLE.sortKey}:RANGE`]);
 }
 
 /** DynamoDB Local and LocalStack create tables in the background: wait (bounded) until usable. */
