@@ -2,8 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
-import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
-import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
+import { PROCESSOR_FUNCTION, TRACKING_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { TRACKING_ROUTES, WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
+import { DEFAULT_FALLBACK_SCHEDULE, type FallbackSchedule } from '../../lambdas/contracts/fallback-schedule.ts';
+import { composeTrackingHandler } from '../../lambdas/tracking/compose.ts';
 import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import {
   UNICO_API_DEFAULTS,
@@ -22,7 +24,7 @@ import { LocalInspector } from '../inspector/inspector.ts';
 import { startEmulatorThread, type EmulatorThread, type RunningEmulator } from './emulators.ts';
 import { startFunctionThreads } from './function-thread.ts';
 import type { LocalIntakeConfig } from './intake-thread.ts';
-import { PortInUseError, startLocalApi } from './local-api.ts';
+import { FunctionInstances, PortInUseError, startLocalApi } from './local-api.ts';
 import { assertEndpointsFileFree, unicoFormValue, writeOwnedEndpointsFile } from './endpoints-file.ts';
 import { emulatorClientConfig, LOCAL_REGION, localClientOptions } from './local-clients.ts';
 import { logLine, SinkLogger, type LineWriter, type LogFormat } from './log-output.ts';
@@ -54,6 +56,8 @@ export interface LocalStackOptions {
   readonly runProcessor?: boolean;
   /** The fallback runs this often, one run at a time (FALLBACK_INTERVAL_SECONDS). @default FALLBACK_INTERVAL.localSeconds */
   readonly fallbackIntervalSeconds?: number;
+  /** When tracked processes are checked. @default LOCAL_FALLBACK_SCHEDULE */
+  readonly fallbackSchedule?: FallbackSchedule;
   /** Real Unico (UNICO_SERVICE_ACCOUNT, ...): then no simulator runs and the processor calls Unico. */
   readonly realUnico?: RealUnico;
   /** How the functions log (LOG_FORMAT): Powertools' JSON as in AWS, or short lines. @default 'json' */
@@ -70,6 +74,9 @@ export interface RealUnico {
 
 /** The `source` of the results events the local stack publishes. */
 export const LOCAL_EVENT_SOURCE = 'unico-webhook-local';
+
+/** AWS's defaults, except that a journey-finished process is checked at the next local run. */
+export const LOCAL_FALLBACK_SCHEDULE: FallbackSchedule = { ...DEFAULT_FALLBACK_SCHEDULE, journeyFinishedCheckSeconds: 0 };
 
 /** The endpoints file (contract 4): everything a test or a consumer needs to talk to the stack. */
 export interface LocalEndpoints {
@@ -91,7 +98,11 @@ export interface LocalEndpoints {
     readonly intakeDlqUrl: string;
     readonly resultsDlqUrl: string;
   };
-  readonly dynamodb: { readonly endpoint: string; readonly region: string; readonly tables: { readonly claims: string } };
+  readonly dynamodb: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly tables: { readonly claims: string; readonly tracking: string };
+  };
   readonly unicoSimulator: {
     readonly apiBaseUrl: string;
     readonly identityUrl: string;
@@ -170,7 +181,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     stoppers.push(intake.stop);
     // The local inspector's page at the API's root, fed by every delivery the API answers.
     const inspector = new LocalInspector(options.auth);
-    const api = await startLocalApi([{ method: 'POST', path: WEBHOOK_PATH, target: intake }], options.port, inspector.apiHooks).catch(
+    // The tracking routes (contract 3), open on loopback: in AWS API Gateway authorises them with IAM.
+    const trackingSchedule = options.fallbackSchedule ?? LOCAL_FALLBACK_SCHEDULE;
+    const trackingDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions });
+    stoppers.push(async () => trackingDynamodb.destroy());
+    const tracking = new FunctionInstances(TRACKING_FUNCTION.serviceName, TRACKING_FUNCTION.timeoutSeconds * 1000, () =>
+      composeTrackingHandler({
+        dynamodb: trackingDynamodb,
+        trackingTableName: resources.trackingTableName,
+        schedule: trackingSchedule,
+        logger:
+          logFormat === 'json'
+            ? new Logger({ serviceName: TRACKING_FUNCTION.serviceName })
+            : new SinkLogger(TRACKING_FUNCTION.serviceName, (attributes) => writeLine(logLine(attributes))),
+      }),
+    );
+    const routes = [
+      { method: 'POST', path: WEBHOOK_PATH, target: intake },
+      { method: 'PUT', path: TRACKING_ROUTES.process, target: tracking },
+      { method: 'POST', path: TRACKING_ROUTES.journeyFinished, target: tracking },
+      { method: 'GET', path: TRACKING_ROUTES.process, target: tracking },
+    ];
+    const api = await startLocalApi(routes, options.port, inspector.apiHooks).catch(
       (error: unknown) => {
         if (!(error instanceof PortInUseError)) throw error;
         throw new ConfigurationError('the local stack cannot start', [
@@ -265,7 +297,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
 
     const endpoints: LocalEndpoints = {
       webhookUrl,
-      trackingUrl: null,
+      trackingUrl: `${api.url}${TRACKING_ROUTES.process.replace('/{processId}', '')}`,
       auth: {
         mode: options.auth.mode,
         unico: unicoFormValue(options.auth),
@@ -282,7 +314,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       dynamodb: {
         endpoint: dynamodbEmulator.endpoint,
         region: LOCAL_REGION,
-        tables: { claims: resources.claimsTableName },
+        tables: { claims: resources.claimsTableName, tracking: resources.trackingTableName },
       },
       unicoSimulator: simulator
         ? { apiBaseUrl: simulator.apiBaseUrl, identityUrl: simulator.identityUrl, adminUrl: simulator.adminUrl, contract: simulator.contract }

@@ -14,6 +14,9 @@ export function readySummary(
     `  auth         ${describeAuth(endpoints)}`,
     `  intake queue ${endpoints.sqs.intakeQueueUrl} (SQS endpoint ${endpoints.sqs.endpoint})`,
     `  claims       table ${endpoints.dynamodb.tables.claims} (DynamoDB endpoint ${endpoints.dynamodb.endpoint})`,
+    ...(endpoints.trackingUrl === null
+      ? []
+      : [`  tracking     PUT|GET ${endpoints.trackingUrl}/{processId}, POST .../journey-finished (open here; IAM in AWS)`]),
     runProcessor
       ? `  results      ${endpoints.sqs.resultsQueueUrl} (one CloudEvent per finished process)`
       : '  processor    off (RUN_PROCESSOR=false): notifications stay on the intake queue',

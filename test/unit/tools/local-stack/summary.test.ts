@@ -14,7 +14,7 @@ const endpoints: LocalEndpoints = {
     intakeDlqUrl: 'http://sqs/intake-dlq.fifo',
     resultsDlqUrl: 'http://sqs/results-dlq.fifo',
   },
-  dynamodb: { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1', tables: { claims: 'unico-claims' } },
+  dynamodb: { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1', tables: { claims: 'unico-claims', tracking: 'unico-tracking' } },
   unicoSimulator: null,
   processor: { unicoMaxRps: 5 },
 };
@@ -29,6 +29,12 @@ describe('the ready summary', () => {
     expect(summary).toContain('read         npx unico-sim results --endpoints .local/endpoints.json');
     expect(readySummary(endpoints, '.local/endpoints.json', 'json', false)).not.toContain('unico-sim results');
     expect(summary).not.toMatch(/rehearse.*secret/);
+  });
+
+  test('the tracking routes, when served', () => {
+    expect(readySummary(endpoints, null)).not.toContain('tracking ');
+    const summary = readySummary({ ...endpoints, trackingUrl: 'http://127.0.0.1:3000/processes' }, null);
+    expect(summary).toContain('  tracking     PUT|GET http://127.0.0.1:3000/processes/{processId}, POST .../journey-finished');
   });
 
   test('without an endpoints file the hint gives the URL and auth', () => {
