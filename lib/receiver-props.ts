@@ -3,6 +3,7 @@
  * in the props' own names. The webhook's auth follows the same rules as the CDK context and the
  * Lambda's environment (lambdas/contracts/webhook-auth.ts).
  */
+import { DEFAULT_FALLBACK_SCHEDULE, type FallbackSchedule } from '../lambdas/contracts/fallback-schedule.ts';
 import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS, OUTCOME_RETRY_PERIOD_BOUNDS } from '../lambdas/contracts/outcome-retries.ts';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -134,6 +135,24 @@ export interface UnicoApiAccess {
   readonly maxRequestsPerSecond?: number;
 }
 
+/** When the fallback checks a tracked process; every value is optional. */
+export interface FallbackProps {
+  /** From tracking to the first check (10 s to 1 day). @default Duration.minutes(15) */
+  readonly firstCheck?: Duration;
+  /** Each later check waits this many times longer (1 to 10). @default 2 */
+  readonly backoffFactor?: number;
+  /** The longest wait between two checks (1 minute to 7 days, at least firstCheck). @default Duration.hours(4) */
+  readonly maxCheckInterval?: Duration;
+  /** After journey-finished, the next check comes within this (0 to 1 hour). @default Duration.minutes(1) */
+  readonly journeyFinishedCheck?: Duration;
+  /** Tracking ends this long after it began when Unico gave no expiresAt (1 hour to 30 days). @default Duration.days(7) */
+  readonly defaultExpiry?: Duration;
+  /** How often the fallback runs (1 to 60 minutes). @default Duration.minutes(1) */
+  readonly interval?: Duration;
+  /** Recoveries within an hour that raise the recoveries alarm. @default 10 */
+  readonly recoveryAlarmThreshold?: number;
+}
+
 export interface UnicoWebhookReceiverProps {
   /**
    * Fetch each finished process's outcome from Unico (GetProcess) for the results events.
@@ -153,6 +172,12 @@ export interface UnicoWebhookReceiverProps {
    * @default Duration.hours(3)
    */
   readonly outcomeRetryPeriod?: Duration;
+  /**
+   * The GetProcess fallback for tracked processes (with `unico` only): when it checks and how
+   * often it runs.
+   * @default the schedule of lambdas/contracts/fallback-schedule.ts, every minute
+   */
+  readonly fallback?: FallbackProps;
   /**
    * How Unico authenticates to the webhook.
    * @default { mode: 'basic' } with a generated secret
@@ -219,6 +244,9 @@ export interface ReceiverSettings {
   readonly intakeVisibilityTimeout: Duration | undefined;
   readonly processorMaxConcurrency: number;
   readonly outcomeRetryPeriodSeconds: number;
+  readonly fallbackSchedule: FallbackSchedule;
+  readonly fallbackInterval: Duration;
+  readonly fallbackRecoveryAlarmThreshold: number;
   /** Outcome fetching, when on. */
   readonly unico?: { readonly api: UnicoApiSettings; readonly credentials?: ISecret };
 }
@@ -296,6 +324,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     problems.push(`outcomeRetryPeriod: must be whole seconds from 1 hour to 7 days; got ${outcomeRetryPeriod.toHumanString()}`);
   }
   const unico = props.unico === undefined ? undefined : unicoSettings(props.unico, problems);
+  const fallback = fallbackSettings(props.fallback ?? {}, problems);
   const budgetProblem = unico && budgetCapacityProblem(processorMaxConcurrency, unico.api.maxRequestsPerSecond);
   if (budgetProblem) problems.push(budgetProblem);
 
@@ -313,6 +342,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     intakeVisibilityTimeout: props.intakeVisibilityTimeout,
     processorMaxConcurrency,
     outcomeRetryPeriodSeconds,
+    ...fallback,
     ...(unico ? { unico } : {}),
   };
 }
@@ -386,4 +416,56 @@ function knownField(auth: WebhookAuth, field: keyof WebhookAuthFieldNames): bool
     default:
       return true;
   }
+}
+
+/** The fallback's props with defaults applied, each checked against its bounds. */
+function fallbackSettings(
+  props: FallbackProps,
+  problems: string[],
+): Pick<ReceiverSettings, 'fallbackSchedule' | 'fallbackInterval' | 'fallbackRecoveryAlarmThreshold'> {
+  const defaults = DEFAULT_FALLBACK_SCHEDULE;
+  const seconds = (name: string, value: Duration | undefined, fallback: number, min: number, max: number, range: string): number => {
+    const chosen = value === undefined ? fallback : value.toSeconds({ integral: false });
+    if (!Number.isInteger(chosen) || chosen < min || chosen > max) {
+      problems.push(`fallback.${name}: must be whole seconds from ${range}; got ${value?.toHumanString() ?? chosen}`);
+    }
+    return chosen;
+  };
+  const firstCheckSeconds = seconds('firstCheck', props.firstCheck, defaults.firstCheckSeconds, 10, 86_400, '10 seconds to 1 day');
+  const maxCheckIntervalSeconds = seconds(
+    'maxCheckInterval',
+    props.maxCheckInterval,
+    defaults.maxCheckIntervalSeconds,
+    60,
+    7 * 86_400,
+    '1 minute to 7 days',
+  );
+  if (maxCheckIntervalSeconds < firstCheckSeconds) problems.push('fallback.maxCheckInterval: must be at least fallback.firstCheck');
+  const journeyFinishedCheckSeconds = seconds(
+    'journeyFinishedCheck',
+    props.journeyFinishedCheck,
+    defaults.journeyFinishedCheckSeconds,
+    0,
+    3600,
+    '0 to 1 hour',
+  );
+  const defaultExpirySeconds = seconds('defaultExpiry', props.defaultExpiry, defaults.defaultExpirySeconds, 3600, 30 * 86_400, '1 hour to 30 days');
+  const backoffFactor = props.backoffFactor ?? defaults.backoffFactor;
+  if (!Number.isFinite(backoffFactor) || backoffFactor < 1 || backoffFactor > 10) {
+    problems.push(`fallback.backoffFactor: must be from 1 to 10; got ${backoffFactor}`);
+  }
+  const interval = props.interval ?? Duration.minutes(1);
+  const intervalMinutes = interval.toMinutes({ integral: false });
+  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || intervalMinutes > 60) {
+    problems.push(`fallback.interval: must be whole minutes from 1 to 60; got ${interval.toHumanString()}`);
+  }
+  const threshold = props.recoveryAlarmThreshold ?? 10;
+  if (!Number.isInteger(threshold) || threshold < 1) {
+    problems.push(`fallback.recoveryAlarmThreshold: must be a whole number of at least 1; got ${threshold}`);
+  }
+  return {
+    fallbackSchedule: { firstCheckSeconds, backoffFactor, maxCheckIntervalSeconds, journeyFinishedCheckSeconds, defaultExpirySeconds },
+    fallbackInterval: interval,
+    fallbackRecoveryAlarmThreshold: threshold,
+  };
 }

@@ -41,6 +41,12 @@ export interface StackConfig {
   readonly processorMaxConcurrency: number;
   /** Hours the processor keeps retrying an outcome Unico cannot give now. */
   readonly outcomeRetryPeriodHours: number;
+  /** The fallback's schedule, where the context sets it. */
+  readonly fallback: {
+    readonly firstCheckSeconds?: number;
+    readonly backoffFactor?: number;
+    readonly maxCheckIntervalSeconds?: number;
+  };
 }
 
 /** The heading of the error `loadStackConfig` throws. */
@@ -128,6 +134,21 @@ const KEYS = {
     schema: integerSetting(1, 1000),
     fallback: UNICO_API_DEFAULTS.maxRequestsPerSecond,
     allowed: 'an integer from 1 to 1000 (calls per second to Unico across all processors)',
+  },
+  fallbackFirstCheckSeconds: {
+    schema: integerSetting(10, 86_400),
+    fallback: undefined,
+    allowed: 'an integer from 10 to 86400 (seconds from tracking a process to its first GetProcess check; default 900)',
+  },
+  fallbackBackoffFactor: {
+    schema: integerSetting(1, 10),
+    fallback: undefined,
+    allowed: 'an integer from 1 to 10 (each later check of a tracked process waits this many times longer; default 2)',
+  },
+  fallbackMaxCheckIntervalSeconds: {
+    schema: integerSetting(60, 604_800),
+    fallback: undefined,
+    allowed: 'an integer from 60 to 604800 (the longest wait between two checks of a tracked process; default 14400)',
   },
   outcomeRetryPeriodHours: {
     schema: integerSetting(1, 168),
@@ -251,7 +272,15 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
     problems.push(...describeProblems(ruled, AUTH_CONTEXT_KEYS));
   }
 
-  const unicoKeys = ['unicoContract', 'unicoApiBaseUrl', 'unicoIdentityUrl', 'unicoMaxRps'] as const;
+  const unicoKeys = [
+    'unicoContract',
+    'unicoApiBaseUrl',
+    'unicoIdentityUrl',
+    'unicoMaxRps',
+    'fallbackFirstCheckSeconds',
+    'fallbackBackoffFactor',
+    'fallbackMaxCheckIntervalSeconds',
+  ] as const;
   if (!given('unicoServiceAccount')) {
     for (const key of unicoKeys.filter((key) => given(key) && !failed(key))) {
       problems.push(`${key}: applies only with unicoServiceAccount (outcome fetching); set it or remove ${key}`);
@@ -272,6 +301,11 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
     claimRetentionDays: parsed.claimRetentionDays ?? KEYS.claimRetentionDays.fallback,
     processorMaxConcurrency: parsed.processorMaxConcurrency ?? KEYS.processorMaxConcurrency.fallback,
     outcomeRetryPeriodHours: parsed.outcomeRetryPeriodHours ?? KEYS.outcomeRetryPeriodHours.fallback,
+    fallback: {
+      ...(parsed.fallbackFirstCheckSeconds !== undefined ? { firstCheckSeconds: parsed.fallbackFirstCheckSeconds } : {}),
+      ...(parsed.fallbackBackoffFactor !== undefined ? { backoffFactor: parsed.fallbackBackoffFactor } : {}),
+      ...(parsed.fallbackMaxCheckIntervalSeconds !== undefined ? { maxCheckIntervalSeconds: parsed.fallbackMaxCheckIntervalSeconds } : {}),
+    },
     ...(serviceAccount !== undefined
       ? {
           unico: {

@@ -14,7 +14,7 @@ import { intakeMaxReceiveCount } from '../lambdas/contracts/outcome-retries.ts';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -27,6 +27,9 @@ import { fifoQueueWithDeadLetter } from './constructs/fifo-queue-with-dead-lette
 import { IntakeFunction } from './constructs/intake-function.ts';
 import { ProcessorFunction } from './constructs/processor-function.ts';
 import { webhookApi } from './constructs/webhook-api.ts';
+import { FallbackFunction } from './constructs/fallback-function.ts';
+import { TrackingFunction } from './constructs/tracking-function.ts';
+import { trackingTable } from './constructs/tracking-table.ts';
 import { webhookAuthSecret } from './constructs/webhook-auth-secret.ts';
 import { acknowledgeNagFindings, type NagAcknowledgement } from './nag-acknowledgements.ts';
 import { receiverSettings, type UnicoWebhookReceiverProps, type WebhookAuth } from './receiver-props.ts';
@@ -95,6 +98,20 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly authSecretGenerated: boolean;
   /** The cdk-nag acknowledgements applied (empty when `acknowledgeNagFindings` is false). */
   public readonly nagAcknowledgements: readonly NagAcknowledgement[];
+  /** The processes the fallback watches (with `unico` only). */
+  public readonly trackingTable?: Table;
+  /** Serves the tracking routes (with `unico` only). */
+  public readonly trackingFunction?: NodejsFunction;
+  /** The IAM-authorised tracking routes (with `unico` only): grant callers with `grantTracking`. */
+  public readonly trackingRoutes: readonly HttpRoute[];
+  /** `<api>/processes`, for the integrator's backend (with `unico` only). */
+  public readonly trackingUrl?: string;
+  /** The scheduled GetProcess fallback (with `unico` only). */
+  public readonly fallbackFunction?: NodejsFunction;
+  /** In alarm when the fallback recovers many outcomes: Unico's webhooks are failing (with `unico` only). */
+  public readonly fallbackRecoveriesAlarm?: Alarm;
+  /** In alarm when a tracked process expired without a result (with `unico` only). */
+  public readonly trackingExpiredAlarm?: Alarm;
 
   constructor(scope: Construct, id: string, props: UnicoWebhookReceiverProps = {}) {
     super(scope, id);
@@ -165,7 +182,27 @@ export class UnicoWebhookReceiver extends Construct {
     this.processorPermanentFailureAlarm = processor.permanentFailureAlarm;
     this.unicoCredentialsAlarm = processor.unicoCredentialsAlarm;
 
-    const api = webhookApi(this, this.intakeFunction, settings);
+    // Tracking and the fallback need GetProcess, so they come with outcome fetching.
+    let tracking: TrackingFunction | undefined;
+    if (unico && this.unicoCredentials) {
+      this.trackingTable = trackingTable(this, removalPolicy);
+      tracking = new TrackingFunction(this, 'Tracking', { settings, trackingTable: this.trackingTable });
+      this.trackingFunction = tracking.function;
+      const fallback = new FallbackFunction(this, 'Fallback', {
+        settings,
+        trackingTable: this.trackingTable,
+        claimsTable: this.claimsTable,
+        intakeQueue: this.intakeQueue,
+        unico: { api: unico.api, credentials: this.unicoCredentials },
+      });
+      this.fallbackFunction = fallback.function;
+      this.fallbackRecoveriesAlarm = fallback.recoveriesAlarm;
+      this.trackingExpiredAlarm = fallback.expiredAlarm;
+    }
+
+    const api = webhookApi(this, this.intakeFunction, settings, tracking?.function);
+    this.trackingRoutes = api.trackingRoutes;
+    if (api.trackingUrl !== undefined) this.trackingUrl = api.trackingUrl;
     this.api = api.api;
     this.stage = api.stage;
     this.webhookRoute = api.webhookRoute;
@@ -174,5 +211,10 @@ export class UnicoWebhookReceiver extends Construct {
     this.authSetup = unicoFormSetup(settings.authSettings, this.authSecret);
 
     this.nagAcknowledgements = (props.acknowledgeNagFindings ?? true) ? acknowledgeNagFindings(this) : [];
+  }
+
+  /** Lets `grantee` (the integrator's backend role) call the tracking routes. */
+  public grantTracking(grantee: IGrantable): void {
+    for (const route of this.trackingRoutes) route.grantInvoke(grantee);
   }
 }

@@ -32,6 +32,13 @@ export class UnicoWebhookStack extends Stack {
       claimRetention: Duration.days(config.claimRetentionDays),
       processorMaxConcurrency: config.processorMaxConcurrency,
       outcomeRetryPeriod: Duration.hours(config.outcomeRetryPeriodHours),
+      fallback: {
+        ...(config.fallback.firstCheckSeconds !== undefined ? { firstCheck: Duration.seconds(config.fallback.firstCheckSeconds) } : {}),
+        ...(config.fallback.backoffFactor !== undefined ? { backoffFactor: config.fallback.backoffFactor } : {}),
+        ...(config.fallback.maxCheckIntervalSeconds !== undefined
+          ? { maxCheckInterval: Duration.seconds(config.fallback.maxCheckIntervalSeconds) }
+          : {}),
+      },
       ...(config.unico ? { unico: config.unico } : {}),
       // A development stage is disposable; any other keeps its data when the stack goes.
       removalPolicy: config.development ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -72,6 +79,22 @@ export class UnicoWebhookStack extends Stack {
       description: 'In alarm when the processor is refused for good by the claims table or a queue (access denied, missing resource)',
       value: this.receiver.processorPermanentFailureAlarm.alarmName,
     });
+    if (this.receiver.trackingUrl !== undefined) {
+      new CfnOutput(this, 'TrackingUrl', {
+        description: "Your backend's tracking routes (IAM-authorised: grant execute-api:Invoke, sign with SigV4): PUT /processes/{id}, POST /processes/{id}/journey-finished, GET /processes/{id}",
+        value: this.receiver.trackingUrl,
+      });
+    }
+    if (this.receiver.fallbackRecoveriesAlarm !== undefined && this.receiver.trackingExpiredAlarm !== undefined) {
+      new CfnOutput(this, 'FallbackRecoveriesAlarmName', {
+        description: "In alarm when the fallback recovers many outcomes: Unico's webhooks are not arriving",
+        value: this.receiver.fallbackRecoveriesAlarm.alarmName,
+      });
+      new CfnOutput(this, 'TrackingExpiredAlarmName', {
+        description: 'In alarm when a tracked process expired with no result',
+        value: this.receiver.trackingExpiredAlarm.alarmName,
+      });
+    }
     new CfnOutput(this, 'UnicoCredentialsAlarmName', {
       description: "In alarm when Unico refuses the service account's credentials, or they cannot be read: outcomes wait",
       value: this.receiver.unicoCredentialsAlarm.alarmName,

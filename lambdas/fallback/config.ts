@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { readSettings } from '../core/environment.ts';
 import { httpUrlSetting, integerSetting, requiredSetting } from '../contracts/settings.ts';
-import { FALLBACK_SCHEDULE_SETTINGS, readFallbackSchedule, type FallbackSchedule } from '../contracts/fallback-schedule.ts';
+import { FALLBACK_SCHEDULE_SETTINGS, fallbackScheduleProblems, readFallbackSchedule, type FallbackSchedule } from '../contracts/fallback-schedule.ts';
 import { UNICO_API_SETTINGS, unicoApiSettingsOf, type UnicoApiSettings } from '../contracts/unico-api.ts';
 
 /** The fallback Lambda's configuration in AWS, as the CDK stack sets it. */
@@ -30,7 +30,7 @@ export interface FallbackConfig {
 }
 
 export function loadFallbackConfig(env: NodeJS.ProcessEnv = process.env): FallbackConfig {
-  const values = readSettings(FALLBACK_SETTINGS, env);
+  const values = readSettings(FALLBACK_SETTINGS, env, fallbackScheduleProblems);
   return {
     trackingTableName: values.TRACKING_TABLE_NAME,
     schedule: readFallbackSchedule(values),

@@ -50,8 +50,17 @@ export abstract class ProjectFunctionConstruct extends Construct {
     );
   }
 
-  /** An alarm on this function's log lines that match `pattern`, counted in `metricName`. */
-  protected alarmOnLogLines(metricName: string, pattern: IFilterPattern, alarmId: string, description: string): Alarm {
+  /**
+   * An alarm on this function's log lines that match `pattern`, counted in `metricName`: in alarm
+   * when `threshold` or more (default 1) are written within `period` (default 5 minutes).
+   */
+  protected alarmOnLogLines(
+    metricName: string,
+    pattern: IFilterPattern,
+    alarmId: string,
+    description: string,
+    options: { readonly threshold?: number; readonly period?: Duration } = {},
+  ): Alarm {
     this.logGroup.addMetricFilter(metricName, {
       filterPattern: pattern,
       metricNamespace: METRIC_NAMESPACE,
@@ -65,10 +74,10 @@ export abstract class ProjectFunctionConstruct extends Construct {
       metricName,
       dimensionsMap: { FunctionName: this.function.functionName },
       statistic: 'Sum',
-      period: Duration.minutes(5),
+      period: options.period ?? Duration.minutes(5),
     }).createAlarm(this, alarmId, {
       alarmDescription: description,
-      threshold: 1,
+      threshold: options.threshold ?? 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,

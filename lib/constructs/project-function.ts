@@ -25,6 +25,8 @@ export interface ProjectFunctionProps {
   readonly removalPolicy: RemovalPolicy;
   /** @default 512 */
   readonly memorySize?: number;
+  /** @default none: the account's unreserved concurrency */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export interface ProjectFunction {
@@ -59,6 +61,7 @@ export function projectFunction(scope: Construct, id: string, props: ProjectFunc
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize ?? 512,
+    ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     timeout: props.timeout,
     role,
     logGroup,

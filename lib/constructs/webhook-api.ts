@@ -7,11 +7,12 @@ import {
   PayloadFormatVersion,
   type HttpRoute,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
+import { TRACKING_ROUTES, WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
 
 
@@ -23,6 +24,10 @@ export interface WebhookApi {
   readonly accessLogGroup: LogGroup;
   /** The full URL to enter in Unico's webhook form. */
   readonly webhookUrl: string;
+  /** The tracking routes (IAM-authorised), when a tracking function is given. */
+  readonly trackingRoutes: readonly HttpRoute[];
+  /** `<api>/processes`: where the integrator's backend tracks processes; undefined without tracking. */
+  readonly trackingUrl: string | undefined;
 }
 
 /**
@@ -30,7 +35,7 @@ export interface WebhookApi {
  * `$default` stage so that it gets access logs and throttling. Creates `Api`, `AccessLogGroup`
  * and `DefaultStage` in `scope`.
  */
-export function webhookApi(scope: Construct, intake: IFunction, settings: ReceiverSettings): WebhookApi {
+export function webhookApi(scope: Construct, intake: IFunction, settings: ReceiverSettings, tracking?: IFunction): WebhookApi {
   const api = new HttpApi(scope, 'Api', {
     description: 'Receives Unico IDCloud webhooks',
     createDefaultStage: false,
@@ -56,7 +61,32 @@ export function webhookApi(scope: Construct, intake: IFunction, settings: Receiv
     }),
   });
   if (webhookRoute === undefined) throw new Error('HttpApi.addRoutes returned no route');
-  return { api, stage, webhookRoute, accessLogGroup, webhookUrl: `${api.apiEndpoint}${WEBHOOK_PATH}` };
+  const trackingRoutes = tracking === undefined ? [] : trackingRoutesOf(api, tracking);
+  return {
+    api,
+    stage,
+    webhookRoute,
+    accessLogGroup,
+    webhookUrl: `${api.apiEndpoint}${WEBHOOK_PATH}`,
+    trackingRoutes,
+    trackingUrl: tracking === undefined ? undefined : `${api.apiEndpoint}/processes`,
+  };
+}
+
+/**
+ * Contract 3's routes for the integrator's backend, each authorised by IAM (SigV4): only a
+ * principal granted `execute-api:Invoke` on them gets through, and strangers never reach the
+ * function. The webhook route keeps the credentials Unico presents.
+ */
+function trackingRoutesOf(api: HttpApi, tracking: IFunction): HttpRoute[] {
+  const integration = new HttpLambdaIntegration('TrackingIntegration', tracking, {
+    payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+  });
+  const authorizer = new HttpIamAuthorizer();
+  return [
+    ...api.addRoutes({ path: TRACKING_ROUTES.process, methods: [HttpMethod.PUT, HttpMethod.GET], integration, authorizer }),
+    ...api.addRoutes({ path: TRACKING_ROUTES.journeyFinished, methods: [HttpMethod.POST], integration, authorizer }),
+  ];
 }
 
 /**

@@ -7,6 +7,8 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { INTAKE_SETTING_NAMES, loadIntakeConfig } from '../../lambdas/intake/config.ts';
 import { loadProcessorConfig, PROCESSOR_SETTING_NAMES } from '../../lambdas/processor/config.ts';
+import { FALLBACK_SETTING_NAMES, loadFallbackConfig } from '../../lambdas/fallback/config.ts';
+import { loadTrackingConfig, TRACKING_SETTING_NAMES } from '../../lambdas/tracking/config.ts';
 import { buildApp } from '../../lib/unico-webhook-stack.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -131,5 +133,44 @@ describe('processor: the environment the CDK writes is what loadProcessorConfig 
     } else {
       expect(config.unico).toBeUndefined();
     }
+  });
+});
+
+describe('tracking and fallback: the environment the CDK writes is what their loaders read', () => {
+  const WITH_UNICO = {
+    unicoServiceAccount: 'svc@tenant.iam.acesso.io',
+    fallbackFirstCheckSeconds: '600',
+    fallbackBackoffFactor: '3',
+    fallbackMaxCheckIntervalSeconds: '7200',
+  };
+
+  it('tracking: every variable written is one it reads, and the schedule survives the trip', () => {
+    // Act
+    const env = synthesizedEnvironment(WITH_UNICO, /process tracking/i);
+    const config = loadTrackingConfig(env);
+
+    // Assess
+    const written = Object.keys(env).filter((name) => !PLATFORM_SETTINGS.test(name));
+    expect(written.filter((name) => !TRACKING_SETTING_NAMES.includes(name))).toEqual([]);
+    expect(config.trackingTableName).toMatch(/TrackingTable/);
+    expect(config.schedule).toEqual(expect.objectContaining({ firstCheckSeconds: 600, backoffFactor: 3, maxCheckIntervalSeconds: 7200 }));
+  });
+
+  it('fallback: every variable written is one it reads, and it loads with the Unico settings', () => {
+    // Act
+    const env = synthesizedEnvironment({ ...WITH_UNICO, claimRetentionDays: '30' }, /webhook fallback/i);
+    const config = loadFallbackConfig(env);
+
+    // Assess
+    const written = Object.keys(env).filter((name) => !PLATFORM_SETTINGS.test(name));
+    expect(written.filter((name) => !FALLBACK_SETTING_NAMES.includes(name))).toEqual([]);
+    expect(config.trackingTableName).toMatch(/TrackingTable/);
+    expect(config.claimsTableName).toMatch(/ClaimsTable/);
+    expect(config.claimRetentionDays).toBe(30);
+    expect(config.intakeQueueUrl).toMatch(/IntakeQueue/);
+    expect(config.schedule).toEqual(expect.objectContaining({ firstCheckSeconds: 600, backoffFactor: 3, maxCheckIntervalSeconds: 7200 }));
+    expect(config.unico).toEqual(
+      expect.objectContaining({ serviceAccount: 'svc@tenant.iam.acesso.io', secretArn: expect.stringMatching(/UnicoCredentials/) }),
+    );
   });
 });

@@ -28,6 +28,7 @@ describe('loadStackConfig', () => {
       claimRetentionDays: 90,
       processorMaxConcurrency: 5,
       outcomeRetryPeriodHours: 3,
+      fallback: {},
     });
   });
 
@@ -61,6 +62,7 @@ describe('loadStackConfig', () => {
       claimRetentionDays: 30,
       processorMaxConcurrency: 5,
       outcomeRetryPeriodHours: 12,
+      fallback: {},
     });
   });
 
