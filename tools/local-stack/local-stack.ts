@@ -2,11 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
-import { PROCESSOR_FUNCTION, TRACKING_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import { FALLBACK_FUNCTION, PROCESSOR_FUNCTION, TRACKING_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { TRACKING_ROUTES, WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
-import { DEFAULT_FALLBACK_SCHEDULE, type FallbackSchedule } from '../../lambdas/contracts/fallback-schedule.ts';
+import { DEFAULT_FALLBACK_SCHEDULE, FALLBACK_INTERVAL, type FallbackSchedule } from '../../lambdas/contracts/fallback-schedule.ts';
 import { composeTrackingHandler } from '../../lambdas/tracking/compose.ts';
-import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
+import { fallbackTimeBudget, intakeTimeBudget, processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import {
   UNICO_API_DEFAULTS,
   type UnicoApiSettings,
@@ -14,9 +14,12 @@ import {
   type UnicoCredentialsSecret,
 } from '../../lambdas/contracts/unico-api.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
+import { composeFallbackHandler } from '../../lambdas/fallback/compose.ts';
+import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
+import { DynamoDbTrackingStore } from '../../lambdas/adapters/dynamodb/dynamodb-tracking-store.ts';
+import { startFallbackSchedule } from './fallback-schedule.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS } from '../../lambdas/contracts/outcome-retries.ts';
-import { processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
 import { startUnicoSimulator } from '../unico-sim/serve/simulator.ts';
@@ -294,6 +297,49 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       });
       stoppers.push(eventSource.stop);
     }
+
+    // The fallback, on the local schedule (FALLBACK_INTERVAL_SECONDS), one run at a time as a
+    // reserved concurrency of 1 keeps it in AWS; its own clients with its time limits.
+    const fallbackLogger =
+      logFormat === 'json'
+        ? new Logger({ serviceName: FALLBACK_FUNCTION.serviceName })
+        : new SinkLogger(FALLBACK_FUNCTION.serviceName, (attributes) => writeLine(logLine(attributes)));
+    const fallbackTime = fallbackTimeBudget(FALLBACK_FUNCTION.timeoutSeconds);
+    const fallbackClientOptions = awsClientOptions(fallbackTime.awsCalls);
+    const fallbackDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...fallbackClientOptions });
+    const fallbackSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...fallbackClientOptions });
+    const fallback = startFallbackSchedule({
+      handler: composeFallbackHandler({
+        dynamodb: fallbackDynamodb,
+        sqs: fallbackSqs,
+        claimsTableName: resources.claimsTableName,
+        claimRetentionDays: 90,
+        intakeQueueUrl: resources.intakeQueueUrl,
+        tracking: new DynamoDbTrackingStore({ client: fallbackDynamodb, tableName: resources.trackingTableName }),
+        ledger: new DynamoDbNotificationLedger({ client: fallbackDynamodb, tableName: resources.claimsTableName }),
+        fetcher: unicoFetcher({
+          api: unico.api,
+          ...(unico.tokenUrl ? { tokenUrl: unico.tokenUrl } : {}),
+          credentials: async () => unico.credentials,
+          dynamodb: fallbackDynamodb,
+          claimsTableName: resources.claimsTableName,
+          onCredentialsUnusable: (reason) =>
+            fallbackLogger.error('Unico credentials are not usable', { reason, unicoCredentials: 'unusable' }),
+        }),
+        schedule: trackingSchedule,
+        time: fallbackTime,
+        logger: fallbackLogger,
+      }),
+      functionName: FALLBACK_FUNCTION.serviceName,
+      intervalMs: (options.fallbackIntervalSeconds ?? FALLBACK_INTERVAL.localSeconds) * 1000,
+      functionTimeoutMs: FALLBACK_FUNCTION.timeoutSeconds * 1000,
+      onError: (error) => fallbackLogger.error('fallback run failed', { error: error instanceof Error ? error.name : String(error) }),
+    });
+    stoppers.push(async () => {
+      await fallback.stop();
+      fallbackDynamodb.destroy();
+      fallbackSqs.destroy();
+    });
 
     const endpoints: LocalEndpoints = {
       webhookUrl,
