@@ -158,7 +158,12 @@ describe('DynamoDbNotificationLedger against dynalite', () => {
         },
       }),
     );
-    await expect(ledger.anyClaim(notified)).resolves.toEqual({ detectedBy: 'webhook', receivedAt: iso(T0) });
+    await expect(ledger.anyClaim(notified)).resolves.toEqual({
+      state: 'PROCESS_STATE_FAILED',
+      detectedBy: 'webhook',
+      receivedAt: iso(T0),
+      confirmed: true,
+    });
     await expect(ledger.anyClaim(silent)).resolves.toBeUndefined();
   });
 });

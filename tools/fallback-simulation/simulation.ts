@@ -6,12 +6,12 @@
  * is a fake clock: the request budget's waits move it instead of sleeping, so a day takes seconds
  * and the requests per second it reports are per simulated second.
  */
+import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda';
 import { createDynamoDbRequestBudget } from '../../lambdas/adapters/dynamodb/dynamodb-rate-window-store.ts';
-import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
 import { UnicoApiClient } from '../../lambdas/adapters/unico/unico-api-client.ts';
 import { DEFAULT_FALLBACK_SCHEDULE, type FallbackSchedule } from '../../lambdas/contracts/fallback-schedule.ts';
 import { WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
@@ -195,14 +195,7 @@ export async function runFallbackSimulation(options: SimulationOptions): Promise
     const resources = await ensureLocalResources(dynamodb, sqs, sqsEmulator.endpoint);
     const quiet = new Logger({ serviceName: 'fallback-simulation', logLevel: process.env['SIMULATION_LOG_LEVEL'] === 'DEBUG' ? 'DEBUG' : 'SILENT' });
     const tracking = new InMemoryTrackingStore();
-    const claims = new DynamoDbClaimStore({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
-    // Every notification here is PROCESS_STATE_FINISHED: its claim is the only one a process can have.
-    const ledger: NotificationLedger = {
-      anyClaim: async (processId, signal) => {
-        const claim = await claims.read({ processId, state: FINISHED }, signal);
-        return claim === undefined ? undefined : { detectedBy: claim.detectedBy, receivedAt: claim.receivedAt };
-      },
-    };
+    const ledger: NotificationLedger = new DynamoDbNotificationLedger({ client: dynamodb, tableName: resources.claimsTableName });
 
     // Calls to Unico: the real client and the shared budget in the claims table, on the fake clock.
     const grants: number[] = [];

@@ -1,6 +1,5 @@
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DetectionSource } from '../../core/acceptance/ports.ts';
-import type { NotificationLedger } from '../../core/tracking/ports.ts';
+import type { LedgerClaim, NotificationLedger } from '../../core/tracking/ports.ts';
 import { CLAIMS_TABLE } from '../../contracts/claims-table.ts';
 
 export interface DynamoDbNotificationLedgerOptions {
@@ -23,14 +22,14 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
     this.#tableName = options.tableName;
   }
 
-  async anyClaim(processId: string, signal?: AbortSignal): Promise<{ readonly detectedBy: DetectionSource; readonly receivedAt: string } | undefined> {
+  async anyClaim(processId: string, signal?: AbortSignal): Promise<LedgerClaim | undefined> {
     const { Items: items = [] } = await this.#client.send(
       new QueryCommand({
         TableName: this.#tableName,
         KeyConditionExpression: '#key = :processId',
-        ExpressionAttributeNames: { '#key': CLAIMS_TABLE.partitionKey },
+        ExpressionAttributeNames: { '#key': CLAIMS_TABLE.partitionKey, '#sort': CLAIMS_TABLE.sortKey, '#status': 'status' },
         ExpressionAttributeValues: { ':processId': { S: processId } },
-        ProjectionExpression: 'detectedBy, receivedAt',
+        ProjectionExpression: '#sort, flow, lastEvent, detectedBy, receivedAt, #status',
         Limit: 1,
         ConsistentRead: true,
       }),
@@ -38,7 +37,14 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
     );
     const item = items[0];
     if (item === undefined) return undefined;
-    // As the claim store reads it: anything but `fallback` came by webhook.
-    return { detectedBy: item.detectedBy?.S === 'fallback' ? 'fallback' : 'webhook', receivedAt: item.receivedAt?.S ?? '' };
+    // As the claim store reads it: anything but `fallback` came by webhook, anything but `claimed` is confirmed.
+    return {
+      state: item[CLAIMS_TABLE.sortKey]?.S ?? '',
+      ...(item.flow?.S !== undefined ? { flow: item.flow.S } : {}),
+      ...(item.lastEvent?.S !== undefined ? { lastEvent: item.lastEvent.S } : {}),
+      detectedBy: item.detectedBy?.S === 'fallback' ? 'fallback' : 'webhook',
+      receivedAt: item.receivedAt?.S ?? '',
+      confirmed: item.status?.S !== 'claimed',
+    };
   }
 }

@@ -4,7 +4,7 @@ import { Deadline, systemClock, type Clock } from '../deadline.ts';
 import { UnicoPermanentError, UnicoTransientError, type FetchedProcess, type ProcessFetcher } from '../unico/process-fetcher.ts';
 import { TRACKING_TABLE } from '../../contracts/tracking-table.ts';
 import { nextCheckDelaySeconds, type FallbackSchedule } from '../../contracts/fallback-schedule.ts';
-import type { NotificationLedger, TrackedProcess, TrackingEnd, TrackingStore } from './ports.ts';
+import type { LedgerClaim, NotificationLedger, TrackedProcess, TrackingEnd, TrackingStore } from './ports.ts';
 
 /** The state a recovered notification carries: the one Unico's webhook sends for a finished process. */
 export const RECOVERED_STATE = 'PROCESS_STATE_FINISHED';
@@ -187,13 +187,8 @@ export class FallbackRun {
     try {
       // The ledger first, also for an expired process: one notified late in its life is no loss.
       const claim = await this.#deps.ledger.anyClaim(processId, window.signal);
-      if (claim !== undefined && claim.detectedBy !== 'fallback') {
-        await this.#finish(processId, { status: 'notified', detectedBy: claim.detectedBy }, window);
-        return { processId, outcome: 'notified', detectedBy: claim.detectedBy };
-      }
-      // A claim of our own is an earlier run whose send or finish failed: only the acceptor can
-      // tell whether it reached the queue, so the process is fetched and accepted again.
-      if (claim === undefined && Date.parse(process.expiresAt) <= this.#clock()) {
+      if (claim !== undefined) return await this.#alreadyClaimed(process, claim, window);
+      if (Date.parse(process.expiresAt) <= this.#clock()) {
         await this.#finish(processId, { status: 'expired' }, window);
         return { processId, outcome: 'expired', checks: process.checks };
       }
@@ -211,6 +206,36 @@ export class FallbackRun {
       if (error instanceof BudgetExhausted) throw error;
       return { processId, outcome: 'failed', error };
     }
+  }
+
+  /**
+   * A claim is there: the notification was detected before, by a webhook or an earlier run, and
+   * no call to Unico is needed. A confirmed claim is on its way. An unconfirmed one may never
+   * have reached the queue (a webhook answered 503 until Unico gave up; a run that died after its
+   * claim): it is sent again through the acceptor, from what the claim holds, under the same
+   * deduplication id, so nothing is lost and nothing is published twice.
+   */
+  async #alreadyClaimed(process: TrackedProcess, claim: LedgerClaim, window: FallbackRunWindow): Promise<ProcessCheck> {
+    const { processId } = process;
+    if (!claim.confirmed) {
+      await this.#deps.acceptor.accept({
+        notification: {
+          processId,
+          state: claim.state,
+          flow: claim.flow ?? UNKNOWN_FLOW,
+          ...(claim.lastEvent !== undefined ? { lastEvent: claim.lastEvent } : {}),
+        },
+        detectedBy: claim.detectedBy,
+        receivedAt: claim.receivedAt,
+        deadline: new Deadline(window.endsAt, this.#clock),
+      });
+    }
+    if (claim.detectedBy === 'fallback') {
+      await this.#finish(processId, { status: 'recovered', detectedBy: 'fallback' }, window);
+      return { processId, outcome: 'recovered', checks: process.checks };
+    }
+    await this.#finish(processId, { status: 'notified', detectedBy: claim.detectedBy }, window);
+    return { processId, outcome: 'notified', detectedBy: claim.detectedBy };
   }
 
   async #recover(process: TrackedProcess, fetched: FetchedProcess, checks: number, window: FallbackRunWindow): Promise<ProcessCheck> {

@@ -75,8 +75,23 @@ export interface TrackingStore {
   finish(processId: string, end: TrackingEnd, signal?: AbortSignal): Promise<void>;
 }
 
+/** A claim of a process as the fallback reads it: enough to put its notification on the queue again. */
+export interface LedgerClaim {
+  readonly state: string;
+  /** Absent only on a record the processor's confirmation created again after a TTL expiry. */
+  readonly flow?: string;
+  readonly lastEvent?: string;
+  readonly detectedBy: DetectionSource;
+  readonly receivedAt: string;
+  /**
+   * Confirmed by the intake queue's consumer: the notification is on its way. An unconfirmed claim
+   * may be one whose send never succeeded (Unico gave up retrying its 503s).
+   */
+  readonly confirmed: boolean;
+}
+
 /** Whether a process was already notified: any claim for it, whatever its state. */
 export interface NotificationLedger {
-  /** The first claim found for the process (how it was detected), or undefined when none. */
-  anyClaim(processId: string, signal?: AbortSignal): Promise<{ readonly detectedBy: DetectionSource; readonly receivedAt: string } | undefined>;
+  /** The first claim found for the process, or undefined when none. */
+  anyClaim(processId: string, signal?: AbortSignal): Promise<LedgerClaim | undefined>;
 }

@@ -16,19 +16,37 @@ beforeEach(() => {
 describe('anyClaim', () => {
   test('one consistent Query of the process\'s partition, one item', async () => {
     const signal = new AbortController().signal;
-    dynamodb.on(QueryCommand).resolves({ Items: [{ detectedBy: { S: 'fallback' }, receivedAt: { S: '2025-06-15T12:00:00.000Z' } }] });
+    dynamodb.on(QueryCommand).resolves({
+      Items: [
+        {
+          state: { S: 'PROCESS_STATE_FINISHED' },
+          flow: { S: 'idlive' },
+          lastEvent: { S: 'EVENT_TYPE_SESSION_ENDED' },
+          detectedBy: { S: 'fallback' },
+          receivedAt: { S: '2025-06-15T12:00:00.000Z' },
+          status: { S: 'claimed' },
+        },
+      ],
+    });
 
     const claim = await ledger.anyClaim(PROCESS_ID, signal);
 
-    expect(claim).toEqual({ detectedBy: 'fallback', receivedAt: '2025-06-15T12:00:00.000Z' });
+    expect(claim).toEqual({
+      state: 'PROCESS_STATE_FINISHED',
+      flow: 'idlive',
+      lastEvent: 'EVENT_TYPE_SESSION_ENDED',
+      detectedBy: 'fallback',
+      receivedAt: '2025-06-15T12:00:00.000Z',
+      confirmed: false,
+    });
     const calls = dynamodb.commandCalls(QueryCommand);
     expect(calls.map((call) => call.args[0].input)).toEqual([
       {
         TableName: 'claims',
         KeyConditionExpression: '#key = :processId',
-        ExpressionAttributeNames: { '#key': 'processId' },
+        ExpressionAttributeNames: { '#key': 'processId', '#sort': 'state', '#status': 'status' },
         ExpressionAttributeValues: { ':processId': { S: PROCESS_ID } },
-        ProjectionExpression: 'detectedBy, receivedAt',
+        ProjectionExpression: '#sort, flow, lastEvent, detectedBy, receivedAt, #status',
         Limit: 1,
         ConsistentRead: true,
       },
@@ -36,9 +54,16 @@ describe('anyClaim', () => {
     expect((calls[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: signal });
   });
 
-  test('a claim by webhook', async () => {
-    dynamodb.on(QueryCommand).resolves({ Items: [{ detectedBy: { S: 'webhook' }, receivedAt: { S: '2025-06-15T12:00:01.000Z' } }] });
-    await expect(ledger.anyClaim(PROCESS_ID)).resolves.toEqual({ detectedBy: 'webhook', receivedAt: '2025-06-15T12:00:01.000Z' });
+  test('a confirmed claim by webhook; absent optional fields stay absent', async () => {
+    dynamodb.on(QueryCommand).resolves({
+      Items: [{ state: { S: 'PROCESS_STATE_FINISHED' }, detectedBy: { S: 'webhook' }, receivedAt: { S: '2025-06-15T12:00:01.000Z' }, status: { S: 'confirmed' } }],
+    });
+    await expect(ledger.anyClaim(PROCESS_ID)).resolves.toStrictEqual({
+      state: 'PROCESS_STATE_FINISHED',
+      detectedBy: 'webhook',
+      receivedAt: '2025-06-15T12:00:01.000Z',
+      confirmed: true,
+    });
   });
 
   test('no claim: undefined', async () => {

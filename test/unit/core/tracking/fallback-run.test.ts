@@ -9,7 +9,7 @@ import {
   type FallbackRunWindow,
   type ProcessCheck,
 } from '../../../../lambdas/core/tracking/fallback-run.ts';
-import type { NotificationLedger, TrackedProcess, TrackingEnd, TrackingStore } from '../../../../lambdas/core/tracking/ports.ts';
+import type { NotificationLedger, TrackedProcess, TrackingEnd, TrackingStore, LedgerClaim } from '../../../../lambdas/core/tracking/ports.ts';
 import {
   UnicoPermanentError,
   UnicoTransientError,
@@ -100,14 +100,16 @@ class InMemoryTracking implements TrackingStore {
   }
 }
 
+/** Claims as the tests set them: confirmed, of the finished state, unless a test says otherwise. */
 class InMemoryLedger implements NotificationLedger {
-  readonly claims = new Map<string, { detectedBy: DetectionSource; receivedAt: string }>();
+  readonly claims = new Map<string, Partial<LedgerClaim> & { detectedBy: DetectionSource; receivedAt: string }>();
   readonly reads: string[] = [];
   failure: Error | undefined;
-  async anyClaim(processId: string) {
+  async anyClaim(processId: string): Promise<LedgerClaim | undefined> {
     this.reads.push(processId);
     if (this.failure) throw this.failure;
-    return this.claims.get(processId);
+    const claim = this.claims.get(processId);
+    return claim === undefined ? undefined : { state: 'PROCESS_STATE_FINISHED', flow: 'idlive', confirmed: true, ...claim };
   }
 }
 
@@ -219,20 +221,64 @@ describe('a process already notified', () => {
     expect(summary).toEqual({ ...emptySummary, checked: 1, notified: 1 });
   });
 
-  test('by an earlier run of the fallback: fetched and accepted again, since only the acceptor knows whether it reached the queue', async () => {
-    tracking.add(tracked(A, { expiresAt: new Date(NOW - 1).toISOString(), checks: 2 }));
+  test('by an earlier run of the fallback, confirmed: recovered, without a call to Unico or a second send', async () => {
+    tracking.add(tracked(A, { checks: 2 }));
     ledger.claims.set(A, { detectedBy: 'fallback', receivedAt: ISO_NOW });
-    fetcher.answers.set(A, () => finished());
-    acceptor.outcome = 'resent';
 
     const summary = await fallback().run(window);
 
-    expect(summary).toEqual({ ...emptySummary, checked: 1, recovered: 1, unicoCalls: 1 });
-    expect(acceptor.requests).toHaveLength(1);
-    expect(tracking.log).toEqual([
-      `finish ${A} ${JSON.stringify({ status: 'recovered', detectedBy: 'fallback', resultCode: 'PROCESS_RESULT_OK', at: ISO_NOW })}`,
-    ]);
-    expect(checks).toEqual([{ processId: A, outcome: 'recovered', checks: 3, resultCode: 'PROCESS_RESULT_OK' }]);
+    expect(summary).toEqual({ ...emptySummary, checked: 1, recovered: 1 });
+    expect(acceptor.requests).toEqual([]);
+    expect(fetcher.calls).toEqual([]);
+    expect(tracking.log).toEqual([`finish ${A} ${JSON.stringify({ status: 'recovered', detectedBy: 'fallback', at: ISO_NOW })}`]);
+  });
+
+  test.each(['webhook', 'fallback'] as const)(
+    'an unconfirmed claim (by %s) may never have reached the queue: sent again from the claim, first detection kept, no call to Unico',
+    async (detectedBy) => {
+      tracking.add(tracked(A, { checks: 1 }));
+      ledger.claims.set(A, {
+        detectedBy,
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        confirmed: false,
+        state: 'PROCESS_STATE_FINISHED',
+        flow: 'idunicosign',
+        lastEvent: 'EVENT_TYPE_SESSION_ENDED',
+      });
+      acceptor.outcome = 'resent';
+
+      const summary = await fallback().run(window);
+
+      expect(fetcher.calls).toEqual([]);
+      expect(acceptor.requests).toEqual([
+        expect.objectContaining({
+          notification: { processId: A, state: 'PROCESS_STATE_FINISHED', flow: 'idunicosign', lastEvent: 'EVENT_TYPE_SESSION_ENDED' },
+          detectedBy,
+          receivedAt: '2026-01-01T00:00:00.000Z',
+        }),
+      ]);
+      expect(summary).toEqual({ ...emptySummary, checked: 1, ...(detectedBy === 'webhook' ? { notified: 1 } : { recovered: 1 }) });
+    },
+  );
+
+  test('an unconfirmed claim whose send fails stays due, untouched, for the next run', async () => {
+    tracking.add(tracked(A));
+    ledger.claims.set(A, { detectedBy: 'webhook', receivedAt: ISO_NOW, confirmed: false });
+    acceptor.failure = new Error('intake queue unavailable');
+
+    const summary = await fallback().run(window);
+
+    expect(summary).toEqual({ ...emptySummary, checked: 1, failed: 1 });
+    expect(tracking.log).toEqual([]);
+  });
+
+  test('an unconfirmed claim without a flow (a record recreated by a confirmation) is sent as flow "unknown"', async () => {
+    tracking.add(tracked(A));
+    ledger.claims.set(A, { detectedBy: 'webhook', receivedAt: ISO_NOW, confirmed: false, flow: undefined });
+
+    await fallback().run(window);
+
+    expect(acceptor.requests[0]?.notification).toEqual({ processId: A, state: 'PROCESS_STATE_FINISHED', flow: 'unknown' });
   });
 });
 
