@@ -12,15 +12,25 @@ import { CLAIMS_TABLE } from '../../lambdas/contracts/claims-table.ts';
  */
 export function claimsTable(scope: Construct, removalPolicy: RemovalPolicy): Table {
   return new Table(scope, 'ClaimsTable', {
+    ...receiverTableProps(removalPolicy),
     partitionKey: { name: CLAIMS_TABLE.partitionKey, type: AttributeType.STRING },
     sortKey: { name: CLAIMS_TABLE.sortKey, type: AttributeType.STRING },
+    timeToLiveAttribute: CLAIMS_TABLE.ttlAttribute,
+  });
+}
+
+/**
+ * How every table of the receiver is kept: on demand, point-in-time recovery, encrypted, and
+ * protected from deletion unless the stack is meant to be thrown away.
+ */
+export function receiverTableProps(removalPolicy: RemovalPolicy) {
+  return {
     billingMode: BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    timeToLiveAttribute: CLAIMS_TABLE.ttlAttribute,
     // KMS with the AWS-managed key (aws/dynamodb): encrypted and audited in CloudTrail, no key
     // policy to run and no cross-account reader that would need a customer-managed key.
     encryption: TableEncryption.AWS_MANAGED,
     deletionProtection: removalPolicy !== Policies.DESTROY,
     removalPolicy,
-  });
+  };
 }
