@@ -278,7 +278,7 @@ describe('a process already notified', () => {
 
     await fallback().run(window);
 
-    expect(acceptor.requests[0]?.notification).toEqual({ processId: A, state: 'PROCESS_STATE_FINISHED', flow: 'unknown' });
+    expect(acceptor.requests[0]?.notification).toStrictEqual({ processId: A, state: 'PROCESS_STATE_FINISHED', flow: 'unknown' });
   });
 });
 
