@@ -1,8 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { claimStoreFor, type ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
-import { SqsIntakeQueue } from '../adapters/sqs/sqs-intake-queue.ts';
-import { NotificationAcceptor } from '../core/acceptance/accept-notification.ts';
+import { intakeAcceptorFor, type IntakeAcceptorWiring } from '../adapters/intake-acceptor.ts';
 import type { Clock } from '../core/deadline.ts';
 import { FallbackRun } from '../core/tracking/fallback-run.ts';
 import type { NotificationLedger, TrackingStore } from '../core/tracking/ports.ts';
@@ -11,9 +8,7 @@ import type { FallbackSchedule } from '../contracts/fallback-schedule.ts';
 import type { FallbackTimeBudget } from '../contracts/time-budgets.ts';
 import { createFallbackHandler, logCheck, type FallbackHandler } from './fallback-handler.ts';
 
-export interface FallbackWiring extends ClaimsTableWiring {
-  readonly sqs: SQSClient;
-  readonly intakeQueueUrl: string;
+export interface FallbackWiring extends IntakeAcceptorWiring {
   readonly tracking: TrackingStore;
   readonly ledger: NotificationLedger;
   readonly fetcher: ProcessFetcher;
@@ -29,15 +24,11 @@ export interface FallbackWiring extends ClaimsTableWiring {
  * for the same process meet at one claim.
  */
 export function composeFallbackHandler(wiring: FallbackWiring): FallbackHandler {
-  const acceptor = new NotificationAcceptor({
-    claims: claimStoreFor(wiring),
-    queue: new SqsIntakeQueue({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
-  });
   const fallback = new FallbackRun({
     tracking: wiring.tracking,
     ledger: wiring.ledger,
     fetcher: wiring.fetcher,
-    acceptor,
+    acceptor: intakeAcceptorFor(wiring),
     schedule: wiring.schedule,
     onCheck: logCheck(wiring.logger),
     ...(wiring.clock ? { clock: wiring.clock } : {}),

@@ -40,7 +40,7 @@ function violations(folder: string, forbidden: (imported: string) => boolean): s
 
 describe('layout', () => {
   test('the reader finds imports (the rules below would pass on nothing otherwise)', () => {
-    expect(importsOf('lambdas/intake/compose.ts')).toContain('lambdas/core/acceptance/accept-notification.ts');
+    expect(importsOf('lambdas/adapters/intake-acceptor.ts')).toContain('lambdas/core/acceptance/accept-notification.ts');
     expect(importsOf('lambdas/adapters/sqs/sqs-intake-queue.ts')).toContain('@aws-sdk/client-sqs');
   });
 
