@@ -6,7 +6,7 @@ import { FALLBACK_FUNCTION, PROCESSOR_FUNCTION, TRACKING_FUNCTION } from '../../
 import { TRACKING_ROUTES, WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
 import { DEFAULT_FALLBACK_SCHEDULE, FALLBACK_INTERVAL, type FallbackSchedule } from '../../lambdas/contracts/fallback-schedule.ts';
 import { composeTrackingHandler } from '../../lambdas/tracking/compose.ts';
-import { fallbackTimeBudget, intakeTimeBudget, processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
+import { fallbackTimeBudget, intakeTimeBudget, processorTimeBudget, type ProcessorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import {
   UNICO_API_DEFAULTS,
   type UnicoApiSettings,
@@ -243,22 +243,41 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         }
       : (options.realUnico as RealUnico);
 
+    /** A function's logger, in the local stack's log format. */
+    const functionLogger = (serviceName: string): Logger =>
+      logFormat === 'json'
+        ? new Logger({ serviceName })
+        : new SinkLogger(serviceName, (attributes) => writeLine(logLine(attributes)));
+    /** A function's own clients, with its time limits (not the intake's deadline); destroyed on stop. */
+    const functionClients = (awsCalls: ProcessorTimeBudget['awsCalls']) => {
+      const clientOptions = awsClientOptions(awsCalls);
+      const clients = {
+        dynamodb: new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...clientOptions }),
+        sqs: new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...clientOptions }),
+      };
+      stoppers.push(async () => {
+        clients.dynamodb.destroy();
+        clients.sqs.destroy();
+      });
+      return clients;
+    };
+    /** GetProcess for a function: the local (or real) Unico, within the budget in the claims table. */
+    const localUnicoFetcher = (dynamodb: DynamoDBClient, logger: Logger) =>
+      unicoFetcher({
+        api: unico.api,
+        ...(unico.tokenUrl ? { tokenUrl: unico.tokenUrl } : {}),
+        credentials: async () => unico.credentials,
+        dynamodb,
+        claimsTableName: resources.claimsTableName,
+        onCredentialsUnusable: (reason) => logger.error('Unico credentials are not usable', { reason, unicoCredentials: 'unusable' }),
+      });
+
     // The processor, fed from the intake queue as Lambda's event source mapping feeds it; without
     // it (RUN_PROCESSOR=false) the intake queue keeps its messages for a consumer of one's own.
     if (options.runProcessor !== false) {
-      const processorLogger =
-        logFormat === 'json'
-          ? new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName })
-          : new SinkLogger(PROCESSOR_FUNCTION.serviceName, (attributes) => writeLine(logLine(attributes)));
-      // Its own clients: its calls have the processor's time limits, not the intake's deadline.
+      const processorLogger = functionLogger(PROCESSOR_FUNCTION.serviceName);
       const processorTime = processorTimeBudget(PROCESSOR_FUNCTION.timeoutSeconds);
-      const processorClientOptions = awsClientOptions(processorTime.awsCalls);
-      const processorDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...processorClientOptions });
-      const processorSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...processorClientOptions });
-      stoppers.push(async () => {
-        processorDynamodb.destroy();
-        processorSqs.destroy();
-      });
+      const { dynamodb: processorDynamodb, sqs: processorSqs } = functionClients(processorTime.awsCalls);
       inspector.trail.watch(processorSqs, { intakeQueueUrl: resources.intakeQueueUrl, resultsQueueUrl: resources.resultsQueueUrl });
       const processor = composeProcessorHandler({
         dynamodb: processorDynamodb,
@@ -270,15 +289,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         eventSource: LOCAL_EVENT_SOURCE,
         outcomeRetryPeriodSeconds: DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS,
         time: processorTime,
-        fetcher: unicoFetcher({
-          api: unico.api,
-          ...(unico.tokenUrl ? { tokenUrl: unico.tokenUrl } : {}),
-          credentials: async () => unico.credentials,
-          dynamodb: processorDynamodb,
-          claimsTableName: resources.claimsTableName,
-          onCredentialsUnusable: (reason) =>
-            processorLogger.error('Unico credentials are not usable', { reason, unicoCredentials: 'unusable' }),
-        }),
+        fetcher: localUnicoFetcher(processorDynamodb, processorLogger),
         logger: processorLogger,
       });
       const eventSource = await startSqsEventSource({
@@ -300,14 +311,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
 
     // The fallback, on the local schedule (FALLBACK_INTERVAL_SECONDS), one run at a time as a
     // reserved concurrency of 1 keeps it in AWS; its own clients with its time limits.
-    const fallbackLogger =
-      logFormat === 'json'
-        ? new Logger({ serviceName: FALLBACK_FUNCTION.serviceName })
-        : new SinkLogger(FALLBACK_FUNCTION.serviceName, (attributes) => writeLine(logLine(attributes)));
+    const fallbackLogger = functionLogger(FALLBACK_FUNCTION.serviceName);
     const fallbackTime = fallbackTimeBudget(FALLBACK_FUNCTION.timeoutSeconds);
-    const fallbackClientOptions = awsClientOptions(fallbackTime.awsCalls);
-    const fallbackDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...fallbackClientOptions });
-    const fallbackSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...fallbackClientOptions });
+    const { dynamodb: fallbackDynamodb, sqs: fallbackSqs } = functionClients(fallbackTime.awsCalls);
     const fallback = startFallbackSchedule({
       handler: composeFallbackHandler({
         dynamodb: fallbackDynamodb,
@@ -317,15 +323,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         intakeQueueUrl: resources.intakeQueueUrl,
         tracking: new DynamoDbTrackingStore({ client: fallbackDynamodb, tableName: resources.trackingTableName }),
         ledger: new DynamoDbNotificationLedger({ client: fallbackDynamodb, tableName: resources.claimsTableName }),
-        fetcher: unicoFetcher({
-          api: unico.api,
-          ...(unico.tokenUrl ? { tokenUrl: unico.tokenUrl } : {}),
-          credentials: async () => unico.credentials,
-          dynamodb: fallbackDynamodb,
-          claimsTableName: resources.claimsTableName,
-          onCredentialsUnusable: (reason) =>
-            fallbackLogger.error('Unico credentials are not usable', { reason, unicoCredentials: 'unusable' }),
-        }),
+        fetcher: localUnicoFetcher(fallbackDynamodb, fallbackLogger),
         schedule: trackingSchedule,
         time: fallbackTime,
         logger: fallbackLogger,
@@ -335,11 +333,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       functionTimeoutMs: FALLBACK_FUNCTION.timeoutSeconds * 1000,
       onError: (error) => fallbackLogger.error('fallback run failed', { error: error instanceof Error ? error.name : String(error) }),
     });
-    stoppers.push(async () => {
-      await fallback.stop();
-      fallbackDynamodb.destroy();
-      fallbackSqs.destroy();
-    });
+    stoppers.push(fallback.stop);
 
     const endpoints: LocalEndpoints = {
       webhookUrl,
