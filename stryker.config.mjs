@@ -17,6 +17,7 @@ export default {
     'lambdas/core/deadline.ts',
     'lambdas/adapters/dynamodb/dynamodb-claim-store.ts',
     'lambdas/core/backoff.ts',
+    'lambdas/contracts/backoff-schedule.ts',
     'lambdas/core/unico/request-budget.ts',
     'lambdas/adapters/unico/unico-api-client.ts',
     'lambdas/adapters/unico/unico-http.ts',

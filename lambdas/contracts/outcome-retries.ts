@@ -6,11 +6,10 @@
  * Unico's bad hours".
  */
 
+import { backoffPauseMs, type BackoffSettings } from './backoff-schedule.ts';
+
 /** The first pause after a failed receive and the longest one, in milliseconds. */
-export interface RetryDelaySchedule {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
+export type RetryDelaySchedule = BackoffSettings;
 
 /** Every failed attempt gives its message back for at least this back-off (on its receive count). */
 export const OUTCOME_RETRY_DELAY: RetryDelaySchedule = { initialMs: 30_000, maxMs: 15 * 60_000 };
@@ -35,8 +34,7 @@ export const SPARE_RECEIVES = 5;
 
 /** The n-th failed receive's least pause: initialMs × 2^(n-1), capped at maxMs. */
 export function outcomeRetryPauseMs(receiveCount: number, schedule: RetryDelaySchedule = OUTCOME_RETRY_DELAY): number {
-  const exponent = Math.min(Math.max(1, Math.floor(receiveCount)) - 1, 30);
-  return Math.min(schedule.maxMs, schedule.initialMs * 2 ** exponent);
+  return backoffPauseMs(schedule, receiveCount);
 }
 
 /**

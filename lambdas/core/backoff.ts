@@ -1,14 +1,6 @@
-/** The first pause after a failure and the longest one, in milliseconds. */
-export interface BackoffSettings {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
+import { backoffPauseMs, type BackoffSettings } from '../contracts/backoff-schedule.ts';
 
-/** The pause after `failures` failures in a row: initialMs × 2^(failures-1), capped at maxMs. */
-export function backoffPauseMs(settings: BackoffSettings, failures: number): number {
-  const exponent = Math.min(Math.max(1, Math.floor(failures)) - 1, 30);
-  return Math.min(settings.maxMs, settings.initialMs * 2 ** exponent);
-}
+export { backoffPauseMs, type BackoffSettings };
 
 /**
  * How long to leave a failing dependency alone: after the n-th failure in a row the next attempt
