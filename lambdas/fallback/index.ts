@@ -4,29 +4,24 @@
  * environment; calls to Unico share the processor's request budget (one item in the claims table).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { UnicoCredentialsSecret } from '../contracts/unico-api.ts';
 import { FALLBACK_FUNCTION } from '../contracts/functions.ts';
 import { fallbackTimeBudget } from '../contracts/time-budgets.ts';
 import { awsClientOptions } from '../adapters/aws/client-options.ts';
+import { unicoCredentialsFromSecret } from '../adapters/secrets-manager/unico-credentials-secret.ts';
 import { DynamoDbNotificationLedger } from '../adapters/dynamodb/dynamodb-notification-ledger.ts';
 import { DynamoDbTrackingStore } from '../adapters/dynamodb/dynamodb-tracking-store.ts';
 import { unicoFetcher } from '../processor/unico-fetcher.ts';
 import { composeFallbackHandler } from './compose.ts';
 import { loadFallbackConfig } from './config.ts';
 
-/** How long read credentials are trusted: a key put into the secret is used within this time. */
-const CREDENTIALS_MAX_AGE_SECONDS = 300;
-
 const logger = new Logger({ serviceName: FALLBACK_FUNCTION.serviceName });
 const config = loadFallbackConfig();
 const time = fallbackTimeBudget(FALLBACK_FUNCTION.timeoutSeconds);
 const clientOptions = awsClientOptions(time.awsCalls);
 const dynamodb = new DynamoDBClient(clientOptions);
-const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient(clientOptions) });
 
 export const handler = composeFallbackHandler({
   dynamodb,
@@ -38,8 +33,7 @@ export const handler = composeFallbackHandler({
   ledger: new DynamoDbNotificationLedger({ client: dynamodb, tableName: config.claimsTableName }),
   fetcher: unicoFetcher({
     api: config.unico,
-    credentials: async () =>
-      (await secrets.get(config.unico.secretArn, { transform: 'json', maxAge: CREDENTIALS_MAX_AGE_SECONDS })) as UnicoCredentialsSecret,
+    credentials: unicoCredentialsFromSecret(new SecretsManagerClient(clientOptions), config.unico.secretArn),
     dynamodb,
     claimsTableName: config.claimsTableName,
     onCredentialsUnusable: (reason) =>

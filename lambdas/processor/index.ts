@@ -4,20 +4,16 @@
  * environment.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { UnicoCredentialsSecret } from '../contracts/unico-api.ts';
 import { PROCESSOR_FUNCTION } from '../contracts/functions.ts';
 import { processorTimeBudget } from '../contracts/time-budgets.ts';
 import { awsClientOptions } from '../adapters/aws/client-options.ts';
+import { unicoCredentialsFromSecret } from '../adapters/secrets-manager/unico-credentials-secret.ts';
 import { composeProcessorHandler } from './compose.ts';
 import { loadProcessorConfig } from './config.ts';
 import { unicoFetcher } from './unico-fetcher.ts';
-
-/** How long read credentials are trusted: a key put into the secret is used within this time. */
-const CREDENTIALS_MAX_AGE_SECONDS = 300;
 
 const logger = new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName });
 const config = loadProcessorConfig();
@@ -27,11 +23,9 @@ const clientOptions = awsClientOptions(time.awsCalls);
 const dynamodb = new DynamoDBClient(clientOptions);
 
 function fetcherFor(unico: NonNullable<typeof config.unico>) {
-  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient(clientOptions) });
   return unicoFetcher({
     api: unico,
-    credentials: async () =>
-      (await secrets.get(unico.secretArn, { transform: 'json', maxAge: CREDENTIALS_MAX_AGE_SECONDS })) as UnicoCredentialsSecret,
+    credentials: unicoCredentialsFromSecret(new SecretsManagerClient(clientOptions), unico.secretArn),
     dynamodb,
     claimsTableName: config.claimsTableName,
     onCredentialsUnusable: (reason) =>
