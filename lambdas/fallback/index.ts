@@ -13,7 +13,7 @@ import { awsClientOptions } from '../adapters/aws/client-options.ts';
 import { unicoCredentialsFromSecret } from '../adapters/secrets-manager/unico-credentials-secret.ts';
 import { DynamoDbNotificationLedger } from '../adapters/dynamodb/dynamodb-notification-ledger.ts';
 import { DynamoDbTrackingStore } from '../adapters/dynamodb/dynamodb-tracking-store.ts';
-import { unicoFetcher } from '../processor/unico-fetcher.ts';
+import { unicoFetcher } from '../adapters/unico/unico-fetcher.ts';
 import { composeFallbackHandler } from './compose.ts';
 import { loadFallbackConfig } from './config.ts';
 

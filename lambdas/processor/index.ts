@@ -13,7 +13,7 @@ import { awsClientOptions } from '../adapters/aws/client-options.ts';
 import { unicoCredentialsFromSecret } from '../adapters/secrets-manager/unico-credentials-secret.ts';
 import { composeProcessorHandler } from './compose.ts';
 import { loadProcessorConfig } from './config.ts';
-import { unicoFetcher } from './unico-fetcher.ts';
+import { unicoFetcher } from '../adapters/unico/unico-fetcher.ts';
 
 const logger = new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName });
 const config = loadProcessorConfig();

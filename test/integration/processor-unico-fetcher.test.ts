@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UnicoCredentialsRefusedError, UnicoPermanentError, UnicoTransientError } from '../../lambdas/core/unico/process-fetcher.ts';
-import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
+import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
 import { startDynamoDbEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
 import { ensureClaimsTable } from '../../tools/local-stack/resources.ts';

@@ -25,7 +25,7 @@ import { processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import type { UnicoContractName } from '../../lambdas/contracts/unico-api.ts';
 import type { IntakeMessage } from '../../lambdas/core/acceptance/ports.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
-import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
+import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { emulatorClientConfig, LOCAL_REGION } from '../../tools/local-stack/local-stack.ts';
 import { SinkLogger, type LogAttributes } from '../../tools/local-stack/log-output.ts';

@@ -21,7 +21,7 @@ import { startFallbackSchedule } from './fallback-schedule.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS } from '../../lambdas/contracts/outcome-retries.ts';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
-import { unicoFetcher } from '../../lambdas/processor/unico-fetcher.ts';
+import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
 import { startUnicoSimulator } from '../unico-sim/serve/simulator.ts';
 import { LocalInspector } from '../inspector/inspector.ts';
 import { startEmulatorThread, type EmulatorThread, type RunningEmulator } from './emulators.ts';

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbRequestBudget } from '../adapters/dynamodb/dynamodb-rate-window-store.ts';
-import { UnicoApiClient } from '../adapters/unico/unico-api-client.ts';
-import type { UnicoApiSettings, UnicoCredentialsSecret } from '../contracts/unico-api.ts';
-import { UnicoTransientError, type FetchedProcess, type ProcessFetcher } from '../core/unico/process-fetcher.ts';
+import { createDynamoDbRequestBudget } from '../dynamodb/dynamodb-rate-window-store.ts';
+import { UnicoApiClient } from './unico-api-client.ts';
+import type { UnicoApiSettings, UnicoCredentialsSecret } from '../../contracts/unico-api.ts';
+import { UnicoTransientError, type FetchedProcess, type ProcessFetcher } from '../../core/unico/process-fetcher.ts';
 
 export interface UnicoFetcherWiring {
   readonly api: UnicoApiSettings;
