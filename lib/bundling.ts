@@ -29,7 +29,7 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
  * (about 800 KB for the intake) at every cold start before the module runs: about 15% more work
  * than the floor's whole load, and the intake loads in about 1.3× the floor's time instead of
  * about 1.1× (`COLD_START_SOURCE_MAPS=1 npm run bench:cold-start` measures the four combinations;
- * figures in the README). What it buys is readable stack frames in the log lines that carry an
+ * figures in docs/figures.md). What it buys is readable stack frames in the log lines that carry an
  * error; what failed is told by the error's name, message and the line's own fields, which a map
  * does not change. The map is still written next to the bundle, where it costs no load time (Node
  * leaves it unread, and the flag alone, without a map, measures no different), so a minified

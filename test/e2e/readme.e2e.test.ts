@@ -9,7 +9,7 @@ import type { ResultsEvent } from '../../lambdas/contracts/results-event.ts';
 import type { LocalEndpoints } from '../../tools/local-stack/local-stack.ts';
 
 /**
- * The README's commands as a new user pastes them: taken from README.md itself (each fenced block
+ * The commands a new user pastes: taken from README.md and docs/consumers.md themselves (each fenced block
  * after a `<!-- tested: NAME [FILE] -->` line), run by bash in a folder laid out as a fresh clone
  * (the project's files linked in, no `.local`), against `npm start` started in that folder.
  * The one change made to them: the quick start's port 3000 becomes the port the stack got.
@@ -26,12 +26,16 @@ interface ReadmeBlock {
   readonly file: string | undefined;
 }
 
+/** The pages a new user pastes from: the README's quick start, and the consumer recipes beside it. */
+const PAGES = ['README.md', 'docs/consumers.md'];
+
 async function readmeBlock(name: string): Promise<ReadmeBlock> {
-  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
   const pattern = new RegExp(`<!-- tested: ${name}(?: (\\S+))? -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``);
-  const match = pattern.exec(readme);
-  if (match === null) throw new Error(`README.md has no block marked <!-- tested: ${name} -->`);
-  return { code: match[2] ?? '', file: match[1] };
+  for (const page of PAGES) {
+    const match = pattern.exec(await readFile(join(ROOT, page), 'utf8'));
+    if (match !== null) return { code: match[2] ?? '', file: match[1] };
+  }
+  throw new Error(`no block marked <!-- tested: ${name} --> in ${PAGES.join(' or ')}`);
 }
 
 let clone: string;
