@@ -25,6 +25,14 @@ import {
 } from '../lambdas/contracts/unico-api.ts';
 import { isHttpUrl } from '../lambdas/contracts/settings.ts';
 import { budgetCapacityProblem } from '../lambdas/contracts/request-budget-capacity.ts';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  capacityProblems,
+  DEFAULT_UNICO_CONCURRENCY,
+  throttleProblems,
+  webhookCapacity,
+  type WebhookCapacity,
+} from '../lambdas/contracts/webhook-capacity.ts';
 
 /** How Unico authenticates to the webhook (what is configured in Unico's webhook form). */
 export type WebhookAuth =
@@ -92,15 +100,40 @@ export type WebhookAuth =
 
 export interface WebhookThrottling {
   /**
-   * Steady-state requests per second for the webhook stage.
-   * @default 500 (Unico sends at most 500 concurrent deliveries)
+   * Steady-state requests per second for the webhook stage. Below the value derived from
+   * `unicoConcurrency` it is refused unless `development` is true (a flush would get 429s).
+   * @default - unicoConcurrency / 50 ms (lambdas/contracts/webhook-capacity.ts)
    */
   readonly rateLimit?: number;
   /**
-   * Burst of requests for the webhook stage.
-   * @default 1000
+   * Burst of requests for the webhook stage; below the derived value, as `rateLimit`.
+   * @default - 2 × unicoConcurrency
    */
   readonly burstLimit?: number;
+}
+
+/**
+ * What receives Unico's requests: an HTTP API (cheaper, quicker, no WAF) or a REST API with a
+ * regional AWS WAF web ACL in front (strangers refused before they reach the function or count
+ * against the stage throttle). See docs/security.md.
+ */
+export type WebhookFront = 'http-api' | 'rest-api-waf';
+
+/** The WAF web ACL of the `rest-api-waf` front. */
+export interface WebhookWafProps {
+  /**
+   * Requests one source address may send in a 1-minute window before WAF blocks it (10 to
+   * 2,000,000,000). Unico's deliveries come from few addresses, possibly one, so the default lets
+   * a single address send a whole flush; lower it once the access logs show Unico's addresses.
+   * @default - the derived stage rate × 60
+   */
+  readonly rateLimitPerIp?: number;
+  /**
+   * Only these source CIDRs (IPv4 or IPv6) reach the API. Unico publishes no fixed list of
+   * addresses, so this is off unless you obtain one from Unico.
+   * @default - no allow list
+   */
+  readonly allowedSourceCidrs?: string[];
 }
 
 /** How the processor reaches Unico's API to fetch each finished process's outcome. */
@@ -201,8 +234,8 @@ export interface UnicoWebhookReceiverProps {
    */
   readonly claimRetention?: Duration;
   /**
-   * Throttling of the webhook stage.
-   * @default { rateLimit: 500, burstLimit: 1000 }
+   * Throttling of the webhook stage: an override of what `unicoConcurrency` gives.
+   * @default - derived from unicoConcurrency (10,000 requests/s, burst 1000 for 500)
    */
   readonly throttling?: WebhookThrottling;
   /**
@@ -216,8 +249,10 @@ export interface UnicoWebhookReceiverProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * Visibility timeout of the intake queue: at least six times the timeout of the Lambda that
-   * will consume it.
+   * Visibility timeout of the intake queue, 180 to 270 seconds: at least six times the
+   * processor's 30-second timeout (AWS's guidance), and at most the results queue's 5-minute
+   * deduplication window less one processor run (a processor that crashed after publishing must
+   * publish again within it; docs/architecture.md).
    * @default Duration.seconds(180) (6 × a 30-second processor)
    */
   readonly intakeVisibilityTimeout?: Duration;
@@ -227,6 +262,35 @@ export interface UnicoWebhookReceiverProps {
    * @default true
    */
   readonly acknowledgeNagFindings?: boolean;
+
+  // Defences: capacity, front, encryption (docs/security.md).
+  /**
+   * The maximum of simultaneous in-flight deliveries set in Unico's webhook form (1 to 500). The
+   * stage throttle and the intake's reserved concurrency are derived from it.
+   * @default 500 (Unico's maximum: whatever the form says is absorbed)
+   */
+  readonly unicoConcurrency?: number;
+  /**
+   * What receives Unico's requests.
+   * @default 'http-api'
+   */
+  readonly front?: WebhookFront;
+  /**
+   * The WAF web ACL (with `front: 'rest-api-waf'` only).
+   * @default - per-IP rate rule at the derived rate, AWS common rule set, no allow list
+   */
+  readonly waf?: WebhookWafProps;
+  /**
+   * Encrypt what carries personal data (the results queue and its dead-letter queue) with a
+   * customer-managed KMS key created here (rotation on). Consumers then need `kms:Decrypt` on it.
+   * @default false (SQS-managed encryption)
+   */
+  readonly customerManagedKey?: boolean;
+  /**
+   * Your own KMS key for the same queues, instead of one created here.
+   * @default - none
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /** The props with every default applied, checked. */
@@ -249,6 +313,15 @@ export interface ReceiverSettings {
   readonly fallbackRecoveryAlarmThreshold: number;
   /** Outcome fetching, when on. */
   readonly unico?: { readonly api: UnicoApiSettings; readonly credentials?: ISecret };
+  // Defences (docs/security.md).
+  /** What the stage throttle and the intake's reserved concurrency are derived from. */
+  readonly capacity: WebhookCapacity;
+  readonly front: WebhookFront;
+  /** Requests per source address per minute before WAF blocks it (`rest-api-waf` only). */
+  readonly wafRateLimitPerIp: number;
+  readonly allowedSourceCidrs: readonly string[];
+  /** The key for the results queues: `true` to create one, a key of yours, or none. */
+  readonly encryptionKey: IKey | true | undefined;
 }
 
 /** The heading of the error the construct throws for invalid props. */
@@ -274,9 +347,9 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
   const development = props.development ?? false;
   const responseDeadline = props.responseDeadline ?? Duration.seconds(5);
   const claimRetention = props.claimRetention ?? Duration.days(90);
-  const rateLimit = props.throttling?.rateLimit ?? 500;
-  const burstLimit = props.throttling?.burstLimit ?? 1000;
   const problems: string[] = [];
+  const defences = defenceSettings(props, development, problems);
+  const { rateLimit, burstLimit } = defences;
 
   const responseDeadlineMs = responseDeadline.toMilliseconds();
   if (
@@ -340,6 +413,11 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
     intakeVisibilityTimeout: props.intakeVisibilityTimeout,
+    capacity: defences.capacity,
+    front: defences.front,
+    wafRateLimitPerIp: defences.wafRateLimitPerIp,
+    allowedSourceCidrs: defences.allowedSourceCidrs,
+    encryptionKey: defences.encryptionKey,
     processorMaxConcurrency,
     outcomeRetryPeriodSeconds,
     ...fallback,
@@ -468,4 +546,91 @@ function fallbackSettings(
     fallbackInterval: interval,
     fallbackRecoveryAlarmThreshold: threshold,
   };
+}
+
+/** SQS FIFO's deduplication window: a send with a deduplication id seen within it is dropped. */
+const FIFO_DEDUPLICATION_WINDOW_SECONDS = 300;
+
+/**
+ * The capacity, front, WAF and encryption props with defaults applied, and the intake queue's
+ * visibility timeout checked; problems are pushed in the props' own names.
+ */
+function defenceSettings(
+  props: UnicoWebhookReceiverProps,
+  development: boolean,
+  problems: string[],
+): Pick<ReceiverSettings, 'capacity' | 'rateLimit' | 'burstLimit' | 'front' | 'wafRateLimitPerIp' | 'allowedSourceCidrs' | 'encryptionKey'> {
+  const unicoConcurrency = props.unicoConcurrency ?? DEFAULT_UNICO_CONCURRENCY;
+  const concurrencyProblems = capacityProblems(unicoConcurrency);
+  problems.push(...concurrencyProblems);
+  const capacity = webhookCapacity(concurrencyProblems.length === 0 ? unicoConcurrency : DEFAULT_UNICO_CONCURRENCY);
+
+  // An explicit throttle overrides the derived one; below it a flush gets 429s, so only a
+  // development stage (where cost matters more than a flush) may go lower.
+  const rateLimit = props.throttling?.rateLimit ?? capacity.rateLimit;
+  const burstLimit = props.throttling?.burstLimit ?? capacity.burstLimit;
+  if (props.throttling !== undefined && concurrencyProblems.length === 0) {
+    for (const [name, given, derived] of [
+      ['rateLimit', rateLimit, capacity.rateLimit],
+      ['burstLimit', burstLimit, capacity.burstLimit],
+    ] as const) {
+      if (!development && given > 0 && given < derived) {
+        problems.push(
+          `throttling.${name}: ${given} is below the ${derived} derived from unicoConcurrency ${unicoConcurrency}, so a backlog flush would get 429s; lower unicoConcurrency (and Unico's form) instead, or set development=true`,
+        );
+      }
+    }
+    problems.push(...throttleProblems({ rateLimit, burstLimit }, 'throttling'));
+  }
+
+  const front = props.front ?? 'http-api';
+  if (front !== 'http-api' && front !== 'rest-api-waf') problems.push(`front: must be http-api or rest-api-waf; got ${String(front)}`);
+  if (props.waf !== undefined && front !== 'rest-api-waf') problems.push("waf: applies only with front: 'rest-api-waf'");
+  const wafRateLimitPerIp = props.waf?.rateLimitPerIp ?? Math.min(capacity.requestsPerMinute, 2_000_000_000);
+  if (!Number.isInteger(wafRateLimitPerIp) || wafRateLimitPerIp < 10 || wafRateLimitPerIp > 2_000_000_000) {
+    problems.push(`waf.rateLimitPerIp: must be a whole number from 10 to 2000000000 (requests per address per minute); got ${wafRateLimitPerIp}`);
+  }
+  const allowedSourceCidrs = props.waf?.allowedSourceCidrs ?? [];
+  for (const cidr of allowedSourceCidrs.filter((cidr) => known(cidr) && !isCidr(cidr))) {
+    problems.push(`waf.allowedSourceCidrs: ${cidr} is not an IPv4 or IPv6 CIDR (e.g. 203.0.113.0/24)`);
+  }
+  if (props.waf?.allowedSourceCidrs !== undefined && allowedSourceCidrs.length === 0) {
+    problems.push('waf.allowedSourceCidrs: an empty list would refuse every request; leave it out to allow all addresses');
+  }
+
+  if (props.customerManagedKey === true && props.encryptionKey !== undefined) {
+    problems.push('customerManagedKey: applies only when no encryptionKey is given; the key you pass is used');
+  }
+  const encryptionKey = props.encryptionKey ?? (props.customerManagedKey === true ? true : undefined);
+
+  problems.push(...intakeVisibilityProblems(props.intakeVisibilityTimeout));
+  return { capacity, rateLimit, burstLimit, front, wafRateLimitPerIp, allowedSourceCidrs, encryptionKey };
+}
+
+/**
+ * The intake queue's visibility timeout: at least six processor timeouts (AWS's guidance for an
+ * SQS event source), and short enough that a processor that crashed after publishing publishes
+ * again within the results queue's deduplication window, so that SQS drops the copy
+ * (docs/architecture.md, "a crash between publishing and confirming"): the copy comes at most one
+ * visibility timeout plus one processor run after the first.
+ */
+function intakeVisibilityProblems(timeout: Duration | undefined): string[] {
+  if (timeout === undefined || timeout.isUnresolved()) return [];
+  const seconds = timeout.toSeconds({ integral: false });
+  const min = 6 * PROCESSOR_FUNCTION.timeoutSeconds;
+  const max = FIFO_DEDUPLICATION_WINDOW_SECONDS - PROCESSOR_FUNCTION.timeoutSeconds;
+  if (Number.isInteger(seconds) && seconds >= min && seconds <= max) return [];
+  return [
+    `intakeVisibilityTimeout: must be whole seconds from ${min} (6 × the processor's ${PROCESSOR_FUNCTION.timeoutSeconds}-second timeout, AWS's guidance for an SQS event source) ` +
+      `to ${max} (a processor that crashed after publishing must publish again within the ${FIFO_DEDUPLICATION_WINDOW_SECONDS}-second FIFO deduplication window, ` +
+      `one visibility timeout plus one ${PROCESSOR_FUNCTION.timeoutSeconds}-second run after the first, or consumers get the event twice; docs/architecture.md); got ${timeout.toHumanString()}`,
+  ];
+}
+
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  if (address === undefined || prefix === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return bits <= 32 && address.split('.').every((part) => Number(part) <= 255);
+  return address.includes(':') && /^[0-9a-fA-F:]+$/.test(address) && bits <= 128;
 }
