@@ -11,6 +11,7 @@ import { DeadlineExceededError, DependencyUnavailableError, UnauthorizedError } 
 import { parseNotification } from '../core/notification.ts';
 import { acceptedResponse, duplicateResponse, errorResponse } from './http-responses.ts';
 import { requestBody } from './request-body.ts';
+import { httpApiEvent, type ApiGatewayEvent } from './api-gateway-event.ts';
 
 export interface IntakeHandlerDependencies {
   readonly authenticator: Authenticator;
@@ -22,7 +23,7 @@ export interface IntakeHandlerDependencies {
 }
 
 export type IntakeHandler = (
-  event: APIGatewayProxyEventV2,
+  event: ApiGatewayEvent,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -35,7 +36,9 @@ export function createIntakeHandler(dependencies: IntakeHandlerDependencies): In
   const clock = dependencies.clock ?? systemClock;
   const marginMs = intakeTimeBudget(responseDeadlineMs).responseMarginMs;
 
-  const handleDelivery = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const handleDelivery = async (received: ApiGatewayEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+    // The HTTP API and the REST API front send different shapes: one from here on.
+    const event = httpApiEvent(received);
     // API Gateway's request id ties our log lines to its access log line for the same delivery.
     logger.setCorrelationId(event.requestContext?.requestId);
     const startedAt = requestStart(event, clock);
@@ -66,7 +69,7 @@ export function createIntakeHandler(dependencies: IntakeHandlerDependencies): In
 }
 
 /** Maps every error to its HTTP answer (the one place that does so) and logs it without secrets. */
-function errorsAsResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+function errorsAsResponses(logger: Logger): MiddlewareObj<ApiGatewayEvent, APIGatewayProxyStructuredResultV2> {
   return {
     onError: async (request) => {
       const { error } = request;

@@ -14,13 +14,14 @@ import { TRACKING_ROUTES } from '../contracts/routes.ts';
 import type { JourneyFinishedAnswer, TrackAnswer, TrackingErrorBody } from '../contracts/tracking-api.ts';
 import { jsonResponse } from '../intake/http-responses.ts';
 import { requestBody } from '../intake/request-body.ts';
+import { httpApiEvent, type ApiGatewayEvent } from '../intake/api-gateway-event.ts';
 
 export interface TrackingHandlerDependencies {
   readonly tracking: TrackingService;
   readonly logger: Logger;
 }
 
-export type TrackingHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type TrackingHandler = (event: ApiGatewayEvent, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Route keys as API Gateway sends them (`METHOD path`), the same in the CDK and the local API. */
 export const TRACKING_ROUTE_KEYS = {
@@ -40,7 +41,9 @@ const ANSWER_MARGIN_MS = 500;
 export function createTrackingHandler(dependencies: TrackingHandlerDependencies): TrackingHandler {
   const { tracking, logger } = dependencies;
 
-  const handleRequest = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  const handleRequest = async (received: ApiGatewayEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    // The HTTP API and the REST API front send different shapes: one from here on.
+    const event = httpApiEvent(received);
     logger.setCorrelationId(event.requestContext?.requestId);
     const processIdText = event.pathParameters?.processId;
     const signal = AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));
@@ -82,7 +85,7 @@ export function trackingErrorResponse(error: unknown): APIGatewayProxyStructured
 
 const errorBody = (status: number, body: TrackingErrorBody) => jsonResponse(status, body);
 
-function errorsAsResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+function errorsAsResponses(logger: Logger): MiddlewareObj<ApiGatewayEvent, APIGatewayProxyStructuredResultV2> {
   return {
     onError: async (request) => {
       const { error } = request;
