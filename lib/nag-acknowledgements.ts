@@ -14,7 +14,9 @@ export interface NagAcknowledgement {
 /**
  * Acknowledges, on the narrowest construct and with its reason, each cdk-nag AwsSolutions finding
  * the receiver accepts by design: the route without an API Gateway authorizer (APIG4) and the
- * generated secret without automatic rotation (SMG4). Everything else is fixed, not acknowledged.
+ * generated secret without automatic rotation (SMG4); with the REST front, the methods without a
+ * Cognito authorizer (COG4), no request validator (APIG2) and API Gateway's account log role (IAM5).
+ * Each reason is in docs/security.md too. Everything else is fixed, not acknowledged.
  * Called by the constructor unless `acknowledgeNagFindings` is
  * false; returns what it applied (tests compare it with the findings of an unacknowledged copy).
  */
@@ -33,6 +35,36 @@ export function acknowledgeNagFindings(receiver: UnicoWebhookReceiver): NagAckno
     'comparison against Secrets Manager, or JWT signature, issuer, audience/client id, expiry and scope) before ' +
     'anything is stored.';
   acknowledge(receiver.webhookRoute, 'AwsSolutions-APIG4', routeReason);
+
+  // The REST API front (front: 'rest-api-waf').
+  if (receiver.restApi !== undefined) {
+    acknowledge(receiver.webhookRoute, 'AwsSolutions-COG4', routeReason);
+    for (const method of receiver.trackingRoutes) {
+      acknowledge(
+        method,
+        'AwsSolutions-COG4',
+        "The tracking methods are called by the integrator's backend, an AWS principal: they are authorised by " +
+          'IAM (AWS_IAM, SigV4, execute-api:Invoke granted with grantTracking), which needs no user pool.',
+      );
+    }
+    acknowledge(
+      receiver.restApi,
+      'AwsSolutions-APIG2',
+      "The intake validates every body itself against contract 1's schema and answers 400 with the issues, " +
+        "413 over 16 KiB: an API Gateway request validator would answer with its own error shape instead, and " +
+        'the tracking routes are validated by their function the same way.',
+    );
+    const cloudWatchRole = receiver.node.tryFindChild('ApiGatewayCloudWatchRole');
+    if (cloudWatchRole !== undefined) {
+      acknowledge(
+        cloudWatchRole,
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+        "API Gateway's account-wide role (AWS::ApiGateway::Account) writes the access and execution logs of every " +
+          'REST API of the account and region, whose log groups (API-Gateway-Execution-Logs_<api>/<stage>) are ' +
+          'named by API Gateway: its log actions are limited to log groups of this account and region.',
+      );
+    }
+  }
 
   if (receiver.authSecret !== undefined && receiver.authSecretGenerated) {
     acknowledge(

@@ -13,6 +13,9 @@
 import { intakeMaxReceiveCount } from '../lambdas/contracts/outcome-retries.ts';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Method, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -40,12 +43,18 @@ export { acknowledgeNagFindings, type NagAcknowledgement } from './nag-acknowled
 export type { UnicoApiAccess, UnicoWebhookReceiverProps, WebhookAuth, WebhookThrottling } from './receiver-props.ts';
 
 export class UnicoWebhookReceiver extends Construct {
-  /** The HTTP API Unico calls. */
-  public readonly api: HttpApi;
-  /** The API's `$default` stage (access logs, throttling). */
-  public readonly stage: HttpStage;
-  /** The `POST /webhooks/unico` route. */
-  public readonly webhookRoute: HttpRoute;
+  /** The HTTP API Unico calls (`front: 'http-api'`). */
+  public readonly api?: HttpApi;
+  /** The API's `$default` stage (access logs, throttling; `front: 'http-api'`). */
+  public readonly stage?: HttpStage;
+  /** The REST API Unico calls (`front: 'rest-api-waf'`). */
+  public readonly restApi?: RestApi;
+  /** The regional WAF web ACL in front of the REST API (`front: 'rest-api-waf'`). */
+  public readonly webAcl?: CfnWebACL;
+  /** The key of the results queues, when customer-managed (`customerManagedKey` or `encryptionKey`). */
+  public readonly encryptionKey?: IKey;
+  /** The `POST /webhooks/unico` route (HTTP API) or method (REST API). */
+  public readonly webhookRoute: HttpRoute | Method;
   /** Access logs of the stage (JSON, no headers or bodies). */
   public readonly accessLogGroup: LogGroup;
   /** The intake Lambda: authenticates, claims, enqueues. */
@@ -103,7 +112,7 @@ export class UnicoWebhookReceiver extends Construct {
   /** Serves the tracking routes (with `unico` only). */
   public readonly trackingFunction?: NodejsFunction;
   /** The IAM-authorised tracking routes (with `unico` only): grant callers with `grantTracking`. */
-  public readonly trackingRoutes: readonly HttpRoute[];
+  public readonly trackingRoutes: readonly (HttpRoute | Method)[];
   /** `<api>/processes`, for the integrator's backend (with `unico` only). */
   public readonly trackingUrl?: string;
   /** The scheduled GetProcess fallback (with `unico` only). */
@@ -146,8 +155,22 @@ export class UnicoWebhookReceiver extends Construct {
     this.intakeLogGroup = intakeFunction.logGroup;
     this.permanentFailureAlarm = intakeFunction.permanentFailureAlarm;
 
+    // Results events carry Unico's outcome (personal data); the intake queue carries only a
+    // processId and a state, so SQS-managed encryption stays there (no KMS call on the hot path).
+    const key = settings.encryptionKey;
+    if (key !== undefined) {
+      this.encryptionKey =
+        key === true
+          ? new Key(this, 'ResultsKey', {
+              description: 'Unico webhook receiver: the results queue and its dead-letter queue (outcomes carry personal data)',
+              enableKeyRotation: true,
+              removalPolicy,
+            })
+          : key;
+    }
     const results = fifoQueueWithDeadLetter(this, 'Results', RESULTS_QUEUE, {
       removalPolicy,
+      ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}),
       deadLetterAlarmDescription:
         'Results events failed 5 receives by a consumer and sit in the results dead-letter queue: fix the consumer, then redrive them (they expire after 14 days).',
     });
@@ -203,8 +226,10 @@ export class UnicoWebhookReceiver extends Construct {
     const api = webhookApi(this, this.intakeFunction, settings, tracking?.function);
     this.trackingRoutes = api.trackingRoutes;
     if (api.trackingUrl !== undefined) this.trackingUrl = api.trackingUrl;
-    this.api = api.api;
-    this.stage = api.stage;
+    if (api.api) this.api = api.api;
+    if (api.stage) this.stage = api.stage;
+    if (api.restApi) this.restApi = api.restApi;
+    if (api.webAcl) this.webAcl = api.webAcl;
     this.webhookRoute = api.webhookRoute;
     this.accessLogGroup = api.accessLogGroup;
     this.webhookUrl = api.webhookUrl;
@@ -215,6 +240,9 @@ export class UnicoWebhookReceiver extends Construct {
 
   /** Lets `grantee` (the integrator's backend role) call the tracking routes. */
   public grantTracking(grantee: IGrantable): void {
-    for (const route of this.trackingRoutes) route.grantInvoke(grantee);
+    for (const route of this.trackingRoutes) {
+      if (route instanceof Method) route.grantExecute(grantee);
+      else route.grantInvoke(grantee);
+    }
   }
 }

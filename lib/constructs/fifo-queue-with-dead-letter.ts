@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { ComparisonOperator, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { FifoQueueSettings } from '../../lambdas/contracts/queues.ts';
 
 export interface FifoQueueWithDeadLetter {
@@ -18,6 +19,11 @@ export interface FifoQueueOptions {
   readonly visibilityTimeout?: Duration;
   /** What the dead-letter alarm tells whoever reads it. */
   readonly deadLetterAlarmDescription: string;
+  /**
+   * A customer-managed key for the queue and its dead-letter queue (what carries personal data).
+   * @default - SQS-managed encryption
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -39,7 +45,9 @@ export function fifoQueueWithDeadLetter(
     contentBasedDeduplication: false,
     deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
     fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-    encryption: QueueEncryption.SQS_MANAGED,
+    ...(options.encryptionKey
+      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: options.encryptionKey }
+      : { encryption: QueueEncryption.SQS_MANAGED }),
     enforceSSL: true,
     retentionPeriod: Duration.days(settings.retentionDays),
     removalPolicy: options.removalPolicy,

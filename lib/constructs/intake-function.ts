@@ -38,6 +38,9 @@ export class IntakeFunction extends ProjectFunctionConstruct {
       roleDescription: 'Unico webhook intake: write its logs, claim in the claims table, send to the intake queue',
       serviceName: INTAKE_FUNCTION.serviceName,
       timeout: Duration.seconds(intakeTimeBudget(settings.responseDeadlineMs).functionTimeoutSeconds),
+      // Enough for every delivery Unico keeps in flight, plus headroom (webhook-capacity.ts): a
+      // flush is never throttled by Lambda, and other functions cannot starve the intake.
+      reservedConcurrentExecutions: settings.capacity.intakeReservedConcurrency,
       environment: {
         CLAIMS_TABLE_NAME: props.claimsTable.tableName,
         INTAKE_QUEUE_URL: props.intakeQueue.queueUrl,

@@ -56,7 +56,10 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
     // Read and confirm claims; the Unico request budget is one more item of the same table,
     // taken with a conditional update (and read when the emulator returns no old values).
     props.claimsTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.resultsQueue.grantSendMessages(this.function);
+    // Send only. With a customer-managed key, what SQS asks of a producer (GenerateDataKey, and
+    // Decrypt to reuse a data key), not grantSendMessages' ReEncrypt*/GenerateDataKey* wildcards.
+    props.resultsQueue.grant(this.function, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+    props.resultsQueue.encryptionMasterKey?.grant(this.function, 'kms:GenerateDataKey', 'kms:Decrypt');
     props.unico?.credentials.grantRead(this.function);
     this.permanentFailureAlarm = this.alarmOnPermanentFailures(
       'The processor is refused for good by the claims table or a queue (access denied, a missing resource): messages wait in the intake queue until the deployment is fixed.',

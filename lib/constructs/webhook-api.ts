@@ -14,18 +14,26 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { TRACKING_ROUTES, WEBHOOK_PATH } from '../../lambdas/contracts/routes.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
-
+import { restApiFront } from './rest-api-front.ts';
+import type { Method, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 
 export interface WebhookApi {
-  readonly api: HttpApi;
-  /** The `$default` stage: access logs and throttling. */
-  readonly stage: HttpStage;
-  readonly webhookRoute: HttpRoute;
+  /** The HTTP API (`http-api` front). */
+  readonly api?: HttpApi;
+  /** The `$default` stage: access logs and throttling (`http-api` front). */
+  readonly stage?: HttpStage;
+  /** The REST API (`rest-api-waf` front). */
+  readonly restApi?: RestApi;
+  /** The regional web ACL in front of the REST API (`rest-api-waf` front). */
+  readonly webAcl?: CfnWebACL;
+  /** The `POST /webhooks/unico` route (HTTP API) or method (REST API). */
+  readonly webhookRoute: HttpRoute | Method;
   readonly accessLogGroup: LogGroup;
   /** The full URL to enter in Unico's webhook form. */
   readonly webhookUrl: string;
-  /** The tracking routes (IAM-authorised), when a tracking function is given. */
-  readonly trackingRoutes: readonly HttpRoute[];
+  /** The tracking routes or methods (IAM-authorised), when a tracking function is given. */
+  readonly trackingRoutes: readonly (HttpRoute | Method)[];
   /** `<api>/processes`: where the integrator's backend tracks processes; undefined without tracking. */
   readonly trackingUrl: string | undefined;
 }
@@ -36,13 +44,25 @@ export interface WebhookApi {
  * and `DefaultStage` in `scope`.
  */
 export function webhookApi(scope: Construct, intake: IFunction, settings: ReceiverSettings, tracking?: IFunction): WebhookApi {
-  const api = new HttpApi(scope, 'Api', {
-    description: 'Receives Unico IDCloud webhooks',
-    createDefaultStage: false,
-  });
   const accessLogGroup = new LogGroup(scope, 'AccessLogGroup', {
     retention: settings.logRetention,
     removalPolicy: settings.removalPolicy,
+  });
+  if (settings.front === 'rest-api-waf') {
+    const rest = restApiFront(scope, intake, settings, accessLogGroup, tracking);
+    return {
+      restApi: rest.api,
+      webAcl: rest.webAcl,
+      webhookRoute: rest.webhookMethod,
+      accessLogGroup,
+      webhookUrl: rest.webhookUrl,
+      trackingRoutes: rest.trackingMethods,
+      trackingUrl: rest.trackingUrl,
+    };
+  }
+  const api = new HttpApi(scope, 'Api', {
+    description: 'Receives Unico IDCloud webhooks',
+    createDefaultStage: false,
   });
   const stage = new HttpStage(scope, 'DefaultStage', {
     httpApi: api,
