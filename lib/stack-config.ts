@@ -19,6 +19,7 @@ import {
 } from '../lambdas/contracts/webhook-auth.ts';
 import { ConfigurationError } from '../lambdas/core/errors.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS, type UnicoContractName } from '../lambdas/contracts/unico-api.ts';
+import { DEFAULT_UNICO_CONCURRENCY, UNICO_MAX_CONCURRENCY } from '../lambdas/contracts/webhook-capacity.ts';
 
 export interface StackConfig {
   /** Names the deployment: the stack is `UnicoWebhook-<stage>`. */
@@ -47,7 +48,24 @@ export interface StackConfig {
     readonly backoffFactor?: number;
     readonly maxCheckIntervalSeconds?: number;
   };
+  /** Defences (docs/security.md): capacity, front, encryption, secrets of your own. */
+  readonly defences: {
+    /** The in-flight maximum set in Unico's webhook form. */
+    readonly unicoConcurrency: number;
+    readonly front: 'http-api' | 'rest-api-waf';
+    readonly wafRateLimitPerIp?: number;
+    readonly allowedSourceCidrs?: readonly string[];
+    /** Encrypt the results queues with a customer-managed key created by the stack. */
+    readonly kmsKey: boolean;
+    /** An existing secret with the webhook credentials (basic and apikey). */
+    readonly authSecretArn?: string;
+    /** An existing secret with Unico's service-account key. */
+    readonly unicoCredentialsSecretArn?: string;
+  };
 }
+
+/** A complete Secrets Manager secret ARN (with its 6-character suffix), as fromSecretCompleteArn takes. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
 
 /** The heading of the error `loadStackConfig` throws. */
 export const CONTEXT_ERROR_HEADING = 'Invalid CDK context (set in cdk.json "context" or with -c key=value)';
@@ -159,6 +177,38 @@ const KEYS = {
     schema: integerSetting(2, 1000),
     fallback: PROCESSOR_FUNCTION.defaultMaxConcurrency,
     allowed: 'an integer from 2 to 1000 (most processor invocations at once)',
+  },
+  // Defences (docs/security.md).
+  unicoConcurrency: {
+    schema: integerSetting(1, UNICO_MAX_CONCURRENCY),
+    fallback: DEFAULT_UNICO_CONCURRENCY,
+    allowed: `an integer from 1 to ${UNICO_MAX_CONCURRENCY} (the in-flight maximum set in Unico's webhook form; the stage throttle and the intake's reserved concurrency follow it)`,
+  },
+  front: {
+    schema: v.picklist(['http-api', 'rest-api-waf'] as const),
+    fallback: 'http-api',
+    allowed: 'http-api or rest-api-waf (a REST API behind a regional AWS WAF web ACL)',
+  },
+  wafRateLimitPerIp: {
+    schema: integerSetting(10, 2_000_000_000),
+    fallback: undefined,
+    allowed: 'an integer from 10 to 2000000000 (requests per source address per minute before WAF blocks it)',
+  },
+  allowedSourceCidrs: {
+    schema: listSetting,
+    fallback: undefined,
+    allowed: 'a comma-separated string or an array of CIDRs (e.g. 203.0.113.0/24)',
+  },
+  kmsKey: { schema: booleanSetting, fallback: false, allowed: 'true or false (a customer-managed KMS key for the results queues)' },
+  authSecretArn: {
+    schema: v.pipe(v.string(), v.regex(SECRET_ARN)),
+    fallback: undefined,
+    allowed: 'the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
+  },
+  unicoCredentialsSecretArn: {
+    schema: v.pipe(v.string(), v.regex(SECRET_ARN)),
+    fallback: undefined,
+    allowed: 'the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
   },
 } as const;
 
@@ -291,6 +341,18 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
     if (url !== undefined && !url.startsWith('https:')) problems.push(`${key}: must use https`);
   }
 
+  // Defences: keys that apply only with another one.
+  const front = parsed.front ?? 'http-api';
+  for (const key of (['wafRateLimitPerIp', 'allowedSourceCidrs'] as const).filter((key) => given(key) && !failed(key))) {
+    if (front !== 'rest-api-waf') problems.push(`${key}: applies only when front is rest-api-waf (front is ${front}); set it or remove ${key}`);
+  }
+  if (given('authSecretArn') && !failed('authSecretArn') && mode !== undefined && mode !== 'basic' && mode !== 'apikey') {
+    problems.push(`authSecretArn: applies only when auth is basic or apikey (auth is ${mode}); remove it`);
+  }
+  if (given('unicoCredentialsSecretArn') && !failed('unicoCredentialsSecretArn') && !given('unicoServiceAccount')) {
+    problems.push('unicoCredentialsSecretArn: applies only with unicoServiceAccount (outcome fetching); set it or remove unicoCredentialsSecretArn');
+  }
+
   if (problems.length > 0 || auth === undefined) throw new ConfigurationError(CONTEXT_ERROR_HEADING, problems);
   const serviceAccount = parsed.unicoServiceAccount;
   return {
@@ -301,6 +363,15 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
     claimRetentionDays: parsed.claimRetentionDays ?? KEYS.claimRetentionDays.fallback,
     processorMaxConcurrency: parsed.processorMaxConcurrency ?? KEYS.processorMaxConcurrency.fallback,
     outcomeRetryPeriodHours: parsed.outcomeRetryPeriodHours ?? KEYS.outcomeRetryPeriodHours.fallback,
+    defences: {
+      unicoConcurrency: parsed.unicoConcurrency ?? KEYS.unicoConcurrency.fallback,
+      front,
+      kmsKey: parsed.kmsKey ?? false,
+      ...(parsed.wafRateLimitPerIp !== undefined ? { wafRateLimitPerIp: parsed.wafRateLimitPerIp } : {}),
+      ...(parsed.allowedSourceCidrs !== undefined ? { allowedSourceCidrs: parsed.allowedSourceCidrs } : {}),
+      ...(parsed.authSecretArn !== undefined ? { authSecretArn: parsed.authSecretArn } : {}),
+      ...(parsed.unicoCredentialsSecretArn !== undefined ? { unicoCredentialsSecretArn: parsed.unicoCredentialsSecretArn } : {}),
+    },
     fallback: {
       ...(parsed.fallbackFirstCheckSeconds !== undefined ? { firstCheckSeconds: parsed.fallbackFirstCheckSeconds } : {}),
       ...(parsed.fallbackBackoffFactor !== undefined ? { backoffFactor: parsed.fallbackBackoffFactor } : {}),

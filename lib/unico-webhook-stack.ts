@@ -5,6 +5,7 @@
 import { App, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { loadStackConfig, readContext, type StackConfig } from './stack-config.ts';
 import { UnicoWebhookReceiver, type WebhookAuth } from './unico-webhook-receiver.ts';
 
@@ -25,8 +26,27 @@ export class UnicoWebhookStack extends Stack {
     });
     const { config } = props;
 
+    // Defences: secrets of your own (imported by ARN, never read at synth), the front, the key.
+    const { defences } = config;
+    const importedSecret = (id: string, arn: string | undefined) =>
+      arn === undefined ? undefined : Secret.fromSecretCompleteArn(this, id, arn);
+    const authSecret = importedSecret('ImportedAuthSecret', defences.authSecretArn);
+    const unicoCredentials = importedSecret('ImportedUnicoCredentials', defences.unicoCredentialsSecretArn);
+    const auth = webhookAuthFrom(config.auth);
+
     this.receiver = new UnicoWebhookReceiver(this, 'Receiver', {
-      auth: webhookAuthFrom(config.auth),
+      auth: authSecret !== undefined && (auth.mode === 'basic' || auth.mode === 'apikey') ? { ...auth, secret: authSecret } : auth,
+      unicoConcurrency: defences.unicoConcurrency,
+      front: defences.front,
+      ...(defences.front === 'rest-api-waf'
+        ? {
+            waf: {
+              ...(defences.wafRateLimitPerIp !== undefined ? { rateLimitPerIp: defences.wafRateLimitPerIp } : {}),
+              ...(defences.allowedSourceCidrs !== undefined ? { allowedSourceCidrs: [...defences.allowedSourceCidrs] } : {}),
+            },
+          }
+        : {}),
+      customerManagedKey: defences.kmsKey,
       development: config.development,
       responseDeadline: Duration.seconds(config.responseDeadlineSeconds),
       claimRetention: Duration.days(config.claimRetentionDays),
@@ -39,7 +59,7 @@ export class UnicoWebhookStack extends Stack {
           ? { maxCheckInterval: Duration.seconds(config.fallback.maxCheckIntervalSeconds) }
           : {}),
       },
-      ...(config.unico ? { unico: config.unico } : {}),
+      ...(config.unico ? { unico: { ...config.unico, ...(unicoCredentials ? { credentials: unicoCredentials } : {}) } } : {}),
       // A development stage is disposable; any other keeps its data when the stack goes.
       removalPolicy: config.development ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });

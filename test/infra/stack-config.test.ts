@@ -29,7 +29,43 @@ describe('loadStackConfig', () => {
       processorMaxConcurrency: 5,
       outcomeRetryPeriodHours: 3,
       fallback: {},
+      defences: { unicoConcurrency: 500, front: 'http-api', kmsKey: false },
     });
+  });
+
+  it('reads the defences: concurrency, front, WAF, key and secrets of your own, each where it applies', () => {
+    // Prepare
+    const arn = 'arn:aws:secretsmanager:sa-east-1:111122223333:secret:unico/webhook-AbCdEf';
+    const context = {
+      unicoConcurrency: '50',
+      front: 'rest-api-waf',
+      wafRateLimitPerIp: '3000',
+      allowedSourceCidrs: '203.0.113.0/24,2001:db8::/32',
+      kmsKey: 'true',
+      authSecretArn: arn,
+      unicoServiceAccount: 'svc@tenant.iam.acesso.io',
+      unicoCredentialsSecretArn: arn.replace('webhook', 'service-account'),
+    };
+
+    // Act / Assess
+    expect(loadStackConfig(context).defences).toEqual({
+      unicoConcurrency: 50,
+      front: 'rest-api-waf',
+      wafRateLimitPerIp: 3000,
+      allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+      kmsKey: true,
+      authSecretArn: arn,
+      unicoCredentialsSecretArn: arn.replace('webhook', 'service-account'),
+    });
+    expect(problemsOf({ unicoConcurrency: '501', authSecretArn: 'arn:aws:s3:::bucket' })).toEqual([
+      expect.stringMatching(/^unicoConcurrency: must be an integer from 1 to 500 /),
+      expect.stringMatching(/^authSecretArn: must be the complete ARN of a Secrets Manager secret/),
+    ]);
+    expect(problemsOf({ wafRateLimitPerIp: '100', auth: 'oauth2', oauth2Issuer: 'https://id.example.com', oauth2ClientIds: 'c', authSecretArn: arn, unicoCredentialsSecretArn: arn })).toEqual([
+      'wafRateLimitPerIp: applies only when front is rest-api-waf (front is http-api); set it or remove wafRateLimitPerIp',
+      'authSecretArn: applies only when auth is basic or apikey (auth is oauth2); remove it',
+      'unicoCredentialsSecretArn: applies only with unicoServiceAccount (outcome fetching); set it or remove unicoCredentialsSecretArn',
+    ]);
   });
 
   it('reads -c key=value strings (numbers, booleans, comma lists) and ignores foreign keys', () => {
@@ -62,6 +98,7 @@ describe('loadStackConfig', () => {
       claimRetentionDays: 30,
       processorMaxConcurrency: 5,
       outcomeRetryPeriodHours: 12,
+      defences: { unicoConcurrency: 500, front: 'http-api', kmsKey: false },
       fallback: {},
     });
   });
