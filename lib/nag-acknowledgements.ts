@@ -72,7 +72,8 @@ export function acknowledgeNagFindings(receiver: UnicoWebhookReceiver): NagAckno
       'AwsSolutions-SMG4',
       'The credential is typed by hand into Unico\'s webhook form, so an automatic rotation would break ' +
         'deliveries. Rotation is manual and without downtime: put the new credential at the top of the secret, ' +
-        'move the old one to "previous" (both are accepted), update Unico, then drop "previous".',
+        'move the old one to "previous" (both are accepted once the 5-minute cache of the intake has passed), then ' +
+        'update Unico, then drop "previous" (docs/security.md).',
     );
   }
 
