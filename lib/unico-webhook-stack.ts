@@ -87,6 +87,18 @@ export class UnicoWebhookStack extends Stack {
     });
     new CfnOutput(this, 'ResultsQueueArn', { value: this.receiver.resultsQueue.queueArn });
     new CfnOutput(this, 'ResultsDeadLetterQueueUrl', { value: this.receiver.resultsDeadLetterQueue.queueUrl });
+    if (this.receiver.encryptionKey !== undefined) {
+      new CfnOutput(this, 'ResultsKeyArn', {
+        description: 'The KMS key of the results queues: grant consumers kms:Decrypt on it',
+        value: this.receiver.encryptionKey.keyArn,
+      });
+    }
+    if (this.receiver.webAcl !== undefined) {
+      new CfnOutput(this, 'WebAclArn', {
+        description: 'The WAF web ACL in front of the REST API (its metrics and sampled requests are in the WAF console)',
+        value: this.receiver.webAcl.attrArn,
+      });
+    }
     if (this.receiver.unicoCredentials !== undefined) {
       new CfnOutput(this, 'UnicoCredentialsSecretArn', {
         description: this.receiver.unicoCredentialsGenerated

@@ -96,6 +96,9 @@ describe('the REST API front behind WAF', () => {
     const methods = resources(templates.restWafKms, 'AWS::ApiGateway::Method').map(([, method]) => `${String(method.HttpMethod)} ${String(method.AuthorizationType)} ${String(method.ApiKeyRequired ?? false)}`);
     expect(methods.sort()).toEqual(['GET AWS_IAM false', 'POST AWS_IAM false', 'POST NONE false', 'PUT AWS_IAM false']);
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: Match.anyValue(), WebACLArn: Match.anyValue() });
+    template.hasOutput('WebAclArn', {});
+    template.hasOutput('ResultsKeyArn', { Description: Match.stringLikeRegexp('kms:Decrypt') });
+    expect(Object.keys(templates.default.Outputs as Json)).not.toEqual(expect.arrayContaining(['WebAclArn']));
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       DefaultAction: { Allow: {} },
       Rules: Match.arrayWith([

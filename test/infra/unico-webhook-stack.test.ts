@@ -115,7 +115,8 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     expect(stage.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      // Derived from Unico's 500 in flight at 50 ms each (lambdas/contracts/webhook-capacity.ts).
+      DefaultRouteSettings: { ThrottlingRateLimit: 10_000, ThrottlingBurstLimit: 1000 },
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [expect.stringMatching(/^ReceiverAccessLogGroup/), 'Arn'] } },
     });
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format) as Record<string, string>;
