@@ -21,7 +21,7 @@ const optional = <T extends v.GenericSchema<string>>(schema: T) =>
  * one of another type says what it is ("Invalid type: Expected string but received 42"), and the
  * others say what is allowed.
  */
-const notificationSchema = v.object(
+export const notificationSchema = v.object(
   {
     // Any 8-4-4-4-12 hex id: Unico's ids are UUIDs, and a stricter version check would turn a
     // valid notification into a permanent 400 the day Unico changes generator.

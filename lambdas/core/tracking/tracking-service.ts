@@ -48,6 +48,25 @@ const nullable = <T extends v.GenericSchema<unknown, unknown>>(schema: T) =>
 
 const processIdSchema = v.pipe(v.string(), v.uuid(), v.transform((id) => id.toLowerCase()));
 
+/** The body of `PUT /processes/{processId}`, checked against `clock` (exported for the OpenAPI document). */
+export function trackRequestBodySchema(clock: Clock) {
+  // v.object drops unknown fields: neither validated nor stored.
+  return v.object({
+    expiresAt: nullable(
+      v.pipe(
+        v.string('must be an ISO 8601 date-time'),
+        v.isoTimestamp('must be an ISO 8601 date-time, e.g. 2025-06-15T12:00:00Z'),
+        v.transform((text) => Date.parse(text)),
+        v.check((at) => at > clock(), 'must be in the future'),
+        v.check((at) => at <= clock() + MAX_TRACKING_DAYS * DAY_MS, `must be at most ${MAX_TRACKING_DAYS} days away`),
+      ),
+    ),
+    clientReference: nullable(
+      v.pipe(v.string('must be a string'), v.regex(CLIENT_REFERENCE_PATTERN, 'must be 1 to 128 of A-Z a-z 0-9 _ . : / -')),
+    ),
+  });
+}
+
 /**
  * Contract 3: which processes the fallback watches. Validates what the integrator's backend sends
  * (the path's processId, normalised to lower case as the webhook's is, and the body), then makes
@@ -63,21 +82,7 @@ export class TrackingService {
     this.#store = options.store;
     this.#schedule = options.schedule;
     this.#clock = options.clock ?? systemClock;
-    this.#bodySchema = v.object({
-      expiresAt: nullable(
-        v.pipe(
-          v.string('must be an ISO 8601 date-time'),
-          v.isoTimestamp('must be an ISO 8601 date-time, e.g. 2025-06-15T12:00:00Z'),
-          v.transform((text) => Date.parse(text)),
-          v.check((at) => at > this.#clock(), 'must be in the future'),
-          v.check((at) => at <= this.#clock() + MAX_TRACKING_DAYS * DAY_MS, `must be at most ${MAX_TRACKING_DAYS} days away`),
-        ),
-      ),
-      clientReference: nullable(
-        v.pipe(v.string('must be a string'), v.regex(CLIENT_REFERENCE_PATTERN, 'must be 1 to 128 of A-Z a-z 0-9 _ . : / -')),
-      ),
-    });
-    // v.object drops unknown fields: neither validated nor stored.
+    this.#bodySchema = trackRequestBodySchema(this.#clock);
   }
 
   /** Starts tracking a process; `created` the first time, `exists` when it was tracked already (the body then changes nothing). */
