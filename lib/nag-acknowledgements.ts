@@ -66,6 +66,17 @@ export function acknowledgeNagFindings(receiver: UnicoWebhookReceiver): NagAckno
     }
   }
 
+  // Cognito (auth provider 'cognito', docs/cognito.md).
+  if (receiver.cognito !== undefined) {
+    acknowledge(
+      receiver.cognito.userPool,
+      'AwsSolutions-COG8',
+      "The pool has no users and no one signs in: it only issues client-credentials access tokens to Unico's " +
+        'app client. The Plus plan\'s threat protection watches user sign-ins and passwords, so it would add cost ' +
+        'and protect nothing here; the client secret, the one scope and the intake\'s checks guard the tokens.',
+    );
+  }
+
   if (receiver.authSecret !== undefined && receiver.authSecretGenerated) {
     acknowledge(
       receiver.authSecret,

@@ -33,6 +33,7 @@ import {
   webhookCapacity,
   type WebhookCapacity,
 } from '../lambdas/contracts/webhook-capacity.ts';
+import { COGNITO_DEFAULTS, cognitoDomainPrefixProblem, type CognitoIssuerSettings } from './constructs/cognito-token-issuer.ts';
 
 /** How Unico authenticates to the webhook (what is configured in Unico's webhook form). */
 export type WebhookAuth =
@@ -68,6 +69,12 @@ export type WebhookAuth =
     }
   | {
       readonly mode: 'oauth2';
+      /**
+       * Your own OAuth2/OpenID provider (`'oidc'`), or a Cognito user pool created here (`'cognito'`,
+       * the other variant).
+       * @default 'oidc'
+       */
+      readonly provider?: 'oidc';
       /** Issuer (`iss`) of the tokens Unico fetches from your OAuth2 provider; an https URL. */
       readonly issuer: string;
       /**
@@ -96,7 +103,40 @@ export type WebhookAuth =
        * @default Duration.hours(24)
        */
       readonly keysMaxStale?: Duration;
-    };
+    }
+  | CognitoWebhookAuth;
+
+/**
+ * OAuth2 with a token issuer created here: a Cognito user pool with no users, its prefix domain,
+ * a resource server with one scope and one client-credentials client for Unico (docs/cognito.md).
+ * The intake accepts only that client's access tokens carrying that scope.
+ */
+export interface CognitoWebhookAuth {
+  readonly mode: 'oauth2';
+  readonly provider: 'cognito';
+  /**
+   * The prefix of the token endpoint's domain, `<prefix>.auth.<region>.amazoncognito.com`: unique
+   * in the region across all accounts; lower-case letters, digits and hyphens, without "aws",
+   * "amazon" or "cognito".
+   * @default - `<stack name>-<8 characters of this construct's id>-<account id>`
+   */
+  readonly domainPrefix?: string;
+  /**
+   * The one scope Unico's client may ask for and every token must carry, `<resource server>/<name>`.
+   * @default 'unico-webhook/deliver'
+   */
+  readonly scope?: string;
+  /**
+   * How long an access token is valid (5 minutes to 1 day). Unico fetches a new one itself.
+   * @default Duration.hours(1)
+   */
+  readonly accessTokenValidity?: Duration;
+  /**
+   * How long the last keys read keep verifying while Cognito's key set cannot be read (10 minutes to 7 days).
+   * @default Duration.hours(24)
+   */
+  readonly keysMaxStale?: Duration;
+}
 
 export interface WebhookThrottling {
   /**
@@ -322,6 +362,12 @@ export interface ReceiverSettings {
   readonly allowedSourceCidrs: readonly string[];
   /** The key for the results queues: `true` to create one, a key of yours, or none. */
   readonly encryptionKey: IKey | true | undefined;
+  // Cognito (docs/cognito.md).
+  /**
+   * The Cognito token issuer to create (`provider: 'cognito'`). Its `authSettings` are known only
+   * once the pool exists: the construct replaces this object's `authSettings` before any use.
+   */
+  readonly cognito?: CognitoIssuerSettings;
 }
 
 /** The heading of the error the construct throws for invalid props. */
@@ -379,6 +425,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
       problems.push('auth.username: must be 1 to 128 characters without colons or spaces (RFC 7617)');
     }
   }
+  const cognito = auth.mode === 'oauth2' && auth.provider === 'cognito' ? cognitoSettings(auth, problems) : undefined;
   const authSettings = settingsOf(auth);
   // A value only known at deploy time (a token) is checked there, not here.
   const ruled = webhookAuthProblems(authSettings, development, AUTH_PROP_NAMES).filter((problem) =>
@@ -418,6 +465,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     wafRateLimitPerIp: defences.wafRateLimitPerIp,
     allowedSourceCidrs: defences.allowedSourceCidrs,
     encryptionKey: defences.encryptionKey,
+    ...(cognito ? { cognito } : {}),
     processorMaxConcurrency,
     outcomeRetryPeriodSeconds,
     ...fallback,
@@ -458,6 +506,10 @@ function settingsOf(auth: WebhookAuth): WebhookAuthSettings {
     case 'apikey':
       return { mode: 'apikey', header: auth.header ?? DEFAULT_API_KEY_HEADER };
     case 'oauth2':
+      // Cognito's issuer, client and scope exist only once the pool does (see ReceiverSettings.cognito).
+      if (auth.provider === 'cognito') {
+        return { mode: 'oauth2', issuer: '', audiences: [], clientIds: [], requiredScopes: [], keysMaxStaleSeconds: keysMaxStaleSeconds(auth.keysMaxStale) };
+      }
       return {
         mode: 'oauth2',
         issuer: auth.issuer,
@@ -465,12 +517,36 @@ function settingsOf(auth: WebhookAuth): WebhookAuthSettings {
         audiences: auth.audiences ?? [],
         clientIds: auth.clientIds ?? [],
         requiredScopes: auth.requiredScopes ?? [],
-        keysMaxStaleSeconds:
-          auth.keysMaxStale === undefined || auth.keysMaxStale.isUnresolved()
-            ? KEYS_MAX_STALE_SECONDS.fallback
-            : auth.keysMaxStale.toSeconds({ integral: false }),
+        keysMaxStaleSeconds: keysMaxStaleSeconds(auth.keysMaxStale),
       };
   }
+}
+
+const keysMaxStaleSeconds = (stale: Duration | undefined): number =>
+  stale === undefined || stale.isUnresolved() ? KEYS_MAX_STALE_SECONDS.fallback : stale.toSeconds({ integral: false });
+
+/** The Cognito issuer's props with defaults applied, checked against Cognito's own limits. */
+function cognitoSettings(auth: CognitoWebhookAuth, problems: string[]): CognitoIssuerSettings {
+  const prefix = auth.domainPrefix;
+  const prefixProblem = prefix !== undefined && known(prefix) ? cognitoDomainPrefixProblem(prefix) : undefined;
+  if (prefixProblem) problems.push(`auth.domainPrefix: ${prefixProblem}; got ${prefix}`);
+  const scope = auth.scope ?? `${COGNITO_DEFAULTS.resourceServer}/${COGNITO_DEFAULTS.scopeName}`;
+  const [resourceServer = '', scopeName = ''] = scope.split('/');
+  if (!/^[A-Za-z0-9._~-]{1,100}\/[A-Za-z0-9._~-]{1,100}$/.test(scope)) {
+    problems.push(`auth.scope: must be <resource server>/<scope name>, each 1 to 100 letters, digits and ._~-; got ${scope}`);
+  }
+  const validity = auth.accessTokenValidity ?? Duration.minutes(COGNITO_DEFAULTS.accessTokenValidityMinutes);
+  const minutes = validity.isUnresolved() ? 60 : validity.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) {
+    problems.push(`auth.accessTokenValidity: must be whole minutes from 5 minutes to 1 day (Cognito's limits); got ${validity.toHumanString()}`);
+  }
+  return {
+    ...(prefix !== undefined ? { domainPrefix: prefix } : {}),
+    resourceServer,
+    scopeName,
+    accessTokenValidity: validity,
+    keysMaxStaleSeconds: keysMaxStaleSeconds(auth.keysMaxStale),
+  };
 }
 
 const known = (value: string): boolean => !Token.isUnresolved(value);
@@ -480,6 +556,8 @@ function knownField(auth: WebhookAuth, field: keyof WebhookAuthFieldNames): bool
     case 'apikey':
       return field !== 'header' || auth.header === undefined || known(auth.header);
     case 'oauth2': {
+      // Cognito's values are the pool's, unknown until deployment.
+      if (auth.provider === 'cognito') return field === 'keysMaxStaleSeconds';
       const values: Partial<Record<keyof WebhookAuthFieldNames, string | readonly string[] | undefined>> = {
         issuer: auth.issuer,
         jwksUri: auth.jwksUri,

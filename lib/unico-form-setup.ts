@@ -1,8 +1,15 @@
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DEFAULT_API_KEY_HEADER, type WebhookAuthSettings } from '../lambdas/contracts/webhook-auth.ts';
+import type { CognitoTokenIssuer } from './constructs/cognito-token-issuer.ts';
 
 /** What to enter in Unico's webhook form for the auth in effect: where to read it, never a secret value. */
-export function unicoFormSetup(auth: WebhookAuthSettings, secret: ISecret | undefined): string {
+export function unicoFormSetup(auth: WebhookAuthSettings, secret: ISecret | undefined, cognito?: CognitoTokenIssuer): string {
+  if (cognito !== undefined) {
+    return (
+      `Authentication type OAuth2: token URL ${cognito.tokenUrl}, client id ${cognito.client.userPoolClientId}, ` +
+      `scope ${cognito.scope}, client secret = the output of: ${cognito.clientSecretCommand}`
+    );
+  }
   const read = secret
     ? `secret ${secret.secretName} (aws secretsmanager get-secret-value --secret-id ${secret.secretArn} --query SecretString --output text)`
     : '';

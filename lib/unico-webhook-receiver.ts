@@ -34,6 +34,7 @@ import { FallbackFunction } from './constructs/fallback-function.ts';
 import { TrackingFunction } from './constructs/tracking-function.ts';
 import { trackingTable } from './constructs/tracking-table.ts';
 import { webhookAuthSecret } from './constructs/webhook-auth-secret.ts';
+import { CognitoTokenIssuer } from './constructs/cognito-token-issuer.ts';
 import { acknowledgeNagFindings, type NagAcknowledgement } from './nag-acknowledgements.ts';
 import { receiverSettings, type UnicoWebhookReceiverProps, type WebhookAuth } from './receiver-props.ts';
 import { unicoFormSetup } from './unico-form-setup.ts';
@@ -41,6 +42,8 @@ import { unicoFormSetup } from './unico-form-setup.ts';
 export { WEBHOOK_PATH } from '../lambdas/contracts/routes.ts';
 export { acknowledgeNagFindings, type NagAcknowledgement } from './nag-acknowledgements.ts';
 export type { UnicoApiAccess, UnicoWebhookReceiverProps, WebhookAuth, WebhookThrottling } from './receiver-props.ts';
+export type { CognitoWebhookAuth } from './receiver-props.ts';
+export { CognitoTokenIssuer } from './constructs/cognito-token-issuer.ts';
 
 export class UnicoWebhookReceiver extends Construct {
   /** The HTTP API Unico calls (`front: 'http-api'`). */
@@ -109,6 +112,8 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly nagAcknowledgements: readonly NagAcknowledgement[];
   /** The processes the fallback watches (with `unico` only). */
   public readonly trackingTable?: Table;
+  /** The Cognito pool, domain, scope and client issuing Unico's tokens (`provider: 'cognito'`). */
+  public readonly cognito?: CognitoTokenIssuer;
   /** Serves the tracking routes (with `unico` only). */
   public readonly trackingFunction?: NodejsFunction;
   /** The IAM-authorised tracking routes (with `unico` only): grant callers with `grantTracking`. */
@@ -124,9 +129,14 @@ export class UnicoWebhookReceiver extends Construct {
 
   constructor(scope: Construct, id: string, props: UnicoWebhookReceiverProps = {}) {
     super(scope, id);
-    const settings = receiverSettings(props);
+    let settings = receiverSettings(props);
     const { removalPolicy } = settings;
     this.authMode = settings.auth.mode;
+    // Cognito: the pool first, so that every piece below verifies tokens against it.
+    if (settings.cognito) {
+      this.cognito = new CognitoTokenIssuer(this, 'Cognito', { settings: settings.cognito, removalPolicy });
+      settings = { ...settings, authSettings: this.cognito.authSettings };
+    }
 
     this.claimsTable = claimsTable(this, removalPolicy);
     // The dead-letter limit follows the retry period: no run of transient failures reaches it first.
@@ -233,7 +243,7 @@ export class UnicoWebhookReceiver extends Construct {
     this.webhookRoute = api.webhookRoute;
     this.accessLogGroup = api.accessLogGroup;
     this.webhookUrl = api.webhookUrl;
-    this.authSetup = unicoFormSetup(settings.authSettings, this.authSecret);
+    this.authSetup = unicoFormSetup(settings.authSettings, this.authSecret, this.cognito);
 
     this.nagAcknowledgements = (props.acknowledgeNagFindings ?? true) ? acknowledgeNagFindings(this) : [];
   }
