@@ -20,6 +20,7 @@ import {
 import { ConfigurationError } from '../lambdas/core/errors.ts';
 import { UNICO_API_DEFAULTS, UNICO_CONTRACTS, type UnicoContractName } from '../lambdas/contracts/unico-api.ts';
 import { DEFAULT_UNICO_CONCURRENCY, UNICO_MAX_CONCURRENCY } from '../lambdas/contracts/webhook-capacity.ts';
+import { cognitoDomainPrefixProblem } from './constructs/cognito-token-issuer.ts';
 
 export interface StackConfig {
   /** Names the deployment: the stack is `UnicoWebhook-<stage>`. */
@@ -62,6 +63,11 @@ export interface StackConfig {
     /** An existing secret with Unico's service-account key. */
     readonly unicoCredentialsSecretArn?: string;
   };
+  /**
+   * OAuth2 tokens issued by a Cognito pool the stack creates (`oauth2Provider=cognito`); `auth`
+   * then holds only the mode and the keys' staleness, the rest being the pool's.
+   */
+  readonly cognito?: { readonly domainPrefix?: string };
 }
 
 /** A complete Secrets Manager secret ARN (with its 6-character suffix), as fromSecretCompleteArn takes. */
@@ -112,6 +118,21 @@ const KEYS = {
     schema: httpUrlSetting('https://id.example.com/jwks.json'),
     fallback: undefined,
     allowed: 'the https URL of the provider JWKS (default: the jwks_uri of <issuer>/.well-known/openid-configuration)',
+  },
+  // Cognito (docs/cognito.md).
+  oauth2Provider: {
+    schema: v.picklist(['oidc', 'cognito'] as const),
+    fallback: 'oidc',
+    allowed: 'oidc (your provider, with oauth2Issuer) or cognito (a user pool, its domain, scope and client created by the stack)',
+  },
+  oauth2DomainPrefix: {
+    schema: v.pipe(
+      v.string(),
+      v.check((prefix) => cognitoDomainPrefixProblem(prefix) === undefined),
+    ),
+    fallback: undefined,
+    allowed:
+      'the prefix of <prefix>.auth.<region>.amazoncognito.com: 1 to 63 lower-case letters, digits and hyphens, no hyphen at either end, without "aws", "amazon" or "cognito" (default: derived from the stack name and account)',
   },
   oauth2KeysMaxStaleHours: {
     schema: integerSetting(1, 168),
@@ -235,7 +256,12 @@ const OAUTH2_ONLY_KEYS = [
   'oauth2Scopes',
   'oauth2JwksUri',
   'oauth2KeysMaxStaleHours',
+  'oauth2Provider',
+  'oauth2DomainPrefix',
 ] as const satisfies readonly ContextKey[];
+
+/** The keys a Cognito pool replaces: its issuer, key set, client and scope. */
+const OIDC_ONLY_KEYS = ['oauth2Issuer', 'oauth2Audiences', 'oauth2ClientIds', 'oauth2Scopes', 'oauth2JwksUri'] as const satisfies readonly ContextKey[];
 
 type Parsed = { -readonly [K in ContextKey]: v.InferOutput<(typeof KEYS)[K]['schema']> | undefined };
 
@@ -310,14 +336,26 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
       problems.push(`${key}: applies only when auth is oauth2 (auth is ${mode}); remove it`);
     }
   }
-  if (mode === 'oauth2' && !given('oauth2Issuer')) {
+  const cognito = mode === 'oauth2' && parsed.oauth2Provider === 'cognito';
+  if (cognito) {
+    for (const key of OIDC_ONLY_KEYS.filter((key) => given(key) && !failed(key))) {
+      problems.push(`${key}: not with oauth2Provider=cognito (the pool the stack creates sets it); remove it`);
+    }
+  } else if (mode === 'oauth2' && given('oauth2DomainPrefix') && !failed('oauth2DomainPrefix')) {
+    problems.push('oauth2DomainPrefix: applies only with oauth2Provider=cognito; set it or remove oauth2DomainPrefix');
+  }
+  if (mode === 'oauth2' && !cognito && !given('oauth2Issuer')) {
     problems.push(`oauth2Issuer: required when auth is oauth2; must be ${KEYS.oauth2Issuer.allowed}`);
   }
   const auth = mode === undefined ? undefined : authSettings(mode, parsed);
   if (auth !== undefined) {
-    // A key already reported as malformed is not reported again.
+    // A key already reported as malformed is not reported again; with Cognito only the keys'
+    // staleness is the context's own.
     const ruled = webhookAuthProblems(auth, development, AUTH_CONTEXT_KEYS).filter(
-      (problem) => !failed(AUTH_CONTEXT_KEYS[problem.field]) && !(problem.field === 'issuer' && !given('oauth2Issuer')),
+      (problem) =>
+        !failed(AUTH_CONTEXT_KEYS[problem.field]) &&
+        !(problem.field === 'issuer' && !given('oauth2Issuer')) &&
+        (!cognito || problem.field === 'keysMaxStaleSeconds'),
     );
     problems.push(...describeProblems(ruled, AUTH_CONTEXT_KEYS));
   }
@@ -377,6 +415,7 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
       ...(parsed.fallbackBackoffFactor !== undefined ? { backoffFactor: parsed.fallbackBackoffFactor } : {}),
       ...(parsed.fallbackMaxCheckIntervalSeconds !== undefined ? { maxCheckIntervalSeconds: parsed.fallbackMaxCheckIntervalSeconds } : {}),
     },
+    ...(cognito ? { cognito: parsed.oauth2DomainPrefix !== undefined ? { domainPrefix: parsed.oauth2DomainPrefix } : {} } : {}),
     ...(serviceAccount !== undefined
       ? {
           unico: {

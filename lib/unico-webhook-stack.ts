@@ -32,7 +32,10 @@ export class UnicoWebhookStack extends Stack {
       arn === undefined ? undefined : Secret.fromSecretCompleteArn(this, id, arn);
     const authSecret = importedSecret('ImportedAuthSecret', defences.authSecretArn);
     const unicoCredentials = importedSecret('ImportedUnicoCredentials', defences.unicoCredentialsSecretArn);
-    const auth = webhookAuthFrom(config.auth);
+    const auth: WebhookAuth =
+      config.cognito !== undefined && config.auth.mode === 'oauth2'
+        ? { mode: 'oauth2', provider: 'cognito', ...config.cognito, keysMaxStale: Duration.seconds(config.auth.keysMaxStaleSeconds) }
+        : webhookAuthFrom(config.auth);
 
     this.receiver = new UnicoWebhookReceiver(this, 'Receiver', {
       auth: authSecret !== undefined && (auth.mode === 'basic' || auth.mode === 'apikey') ? { ...auth, secret: authSecret } : auth,
@@ -72,6 +75,18 @@ export class UnicoWebhookStack extends Stack {
       description: "What to enter as authentication in Unico's webhook form",
       value: this.receiver.authSetup,
     });
+    const cognito = this.receiver.cognito;
+    if (cognito !== undefined) {
+      // What Unico's OAuth2 form asks for; the client secret is only pointed to, never output.
+      new CfnOutput(this, 'UnicoOAuth2TokenUrl', { description: "Unico's OAuth2 form: token URL", value: cognito.tokenUrl });
+      new CfnOutput(this, 'UnicoOAuth2ClientId', { description: "Unico's OAuth2 form: client id", value: cognito.client.userPoolClientId });
+      new CfnOutput(this, 'UnicoOAuth2Scope', { description: "Unico's OAuth2 form: scope", value: cognito.scope });
+      new CfnOutput(this, 'UnicoOAuth2ClientSecretCommand', {
+        description: "Unico's OAuth2 form: the client secret is what this AWS CLI command prints",
+        value: cognito.clientSecretCommand,
+      });
+      new CfnOutput(this, 'OAuth2Issuer', { description: 'The issuer the intake accepts tokens from', value: cognito.issuer });
+    }
     if (this.receiver.authSecret !== undefined) {
       new CfnOutput(this, 'AuthSecretArn', {
         description: 'The secret holding the credentials Unico presents',
