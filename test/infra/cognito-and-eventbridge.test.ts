@@ -1,0 +1,223 @@
+/**
+ * OAuth2 with Cognito (`-c auth=oauth2 -c oauth2Provider=cognito`): the pool, its domain, scope
+ * and client, the intake verifying that client's tokens, the outputs for Unico's form (no secret
+ * in them), the context keys and the props' checks. One synth per configuration, in beforeAll.
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ConfigurationError } from '../../lambdas/core/errors.ts';
+import { loadIntakeConfig } from '../../lambdas/intake/config.ts';
+import { cognitoDomainPrefixProblem } from '../../lib/constructs/cognito-token-issuer.ts';
+import { loadStackConfig } from '../../lib/stack-config.ts';
+import { UnicoWebhookReceiver, type WebhookAuth } from '../../lib/unico-webhook-receiver.ts';
+import { buildApp } from '../../lib/unico-webhook-stack.ts';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+interface Synthesized {
+  readonly template: Template;
+  readonly resources: Resources;
+  readonly outputs: Record<string, { Value: unknown; Description?: string }>;
+}
+
+/** The app as `cdk synth` builds it (cdk-nag plugin included: synth throws on an unacknowledged error). */
+function synth(context: Record<string, unknown>): Synthesized {
+  const { app, stack } = buildApp({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+  const json = app.synth().getStackByName(stack.stackName).template as { Resources: Resources; Outputs: Synthesized['outputs'] };
+  return { template: Template.fromJSON(json), resources: json.Resources, outputs: json.Outputs };
+}
+
+const logicalIdOf = (resources: Resources, type: string): string => {
+  const ids = Object.keys(resources).filter((id) => resources[id]?.Type === type);
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+};
+
+/** CloudFormation's value at deploy time, with stand-ins for what only a deployment knows. */
+function resolve(value: unknown, resources: Resources): string {
+  if (typeof value === 'string') return value;
+  const node = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (node['Fn::Join']) return node['Fn::Join'][1].map((part) => resolve(part, resources)).join(node['Fn::Join'][0]);
+  const ref = node.Ref ?? '';
+  if (ref === 'AWS::Region') return 'sa-east-1';
+  if (ref === 'AWS::AccountId') return '123456789012';
+  switch (resources[ref]?.Type) {
+    case 'AWS::Cognito::UserPool':
+      return 'sa-east-1_AbCdEfGhI';
+    case 'AWS::Cognito::UserPoolClient':
+      return '4h2k1example0client0id';
+    case 'AWS::Cognito::UserPoolDomain':
+      return 'unicowebhook-prod-1a2b3c4d-123456789012';
+    case 'AWS::Cognito::UserPoolResourceServer':
+      return 'unico-webhook';
+    case 'AWS::SQS::Queue':
+      return `https://sqs.sa-east-1.amazonaws.com/123456789012/${ref}.fifo`;
+    case 'AWS::DynamoDB::Table':
+      return `stack-${ref}`;
+    default:
+      throw new Error(`no stand-in for ${JSON.stringify(value)}`);
+  }
+}
+
+describe('-c auth=oauth2 -c oauth2Provider=cognito', () => {
+  let cognito: Synthesized;
+  let intakeEnvironment: Record<string, string>;
+  beforeAll(() => {
+    cognito = synth({ auth: 'oauth2', oauth2Provider: 'cognito' });
+    const intake = Object.values(cognito.resources).find(
+      (resource) => resource.Type === 'AWS::Lambda::Function' && /intake/i.test(String(resource.Properties?.Description)),
+    );
+    const variables = (intake?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    intakeEnvironment = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value, cognito.resources)]));
+  });
+
+  it('creates a user pool nobody can sign up to, with no way in but client credentials', () => {
+    cognito.template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    cognito.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      DeletionProtection: 'ACTIVE',
+    });
+  });
+
+  it('creates a prefix domain unique to the stack and account, and a resource server with the one scope', () => {
+    const domain = cognito.template.findResources('AWS::Cognito::UserPoolDomain');
+    const prefix = resolve(Object.values(domain)[0]?.Properties?.Domain, cognito.resources);
+    expect(prefix).toMatch(/^unicowebhook-prod-[a-z0-9]{8}-123456789012$/);
+    expect(cognitoDomainPrefixProblem(prefix)).toBeUndefined();
+    cognito.template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'unico-webhook',
+      Scopes: [Match.objectLike({ ScopeName: 'deliver' })],
+    });
+  });
+
+  it("creates Unico's client: a generated secret, client credentials only, only that scope, one-hour tokens", () => {
+    cognito.template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    const [client] = Object.values(cognito.template.findResources('AWS::Cognito::UserPoolClient'));
+    const properties = client?.Properties as Record<string, unknown>;
+    expect(properties).toMatchObject({
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AccessTokenValidity: 60,
+      TokenValidityUnits: { AccessToken: 'minutes' },
+    });
+    expect((properties.AllowedOAuthScopes as unknown[]).map((scope) => resolve(scope, cognito.resources))).toEqual(['unico-webhook/deliver']);
+    expect(properties.ExplicitAuthFlows).toBeUndefined();
+    expect(properties.CallbackURLs).toBeUndefined();
+  });
+
+  it("points the intake at the pool: its issuer, its key set, the client's id, the scope; no audience", () => {
+    expect(intakeEnvironment).toMatchObject({
+      WEBHOOK_AUTH_MODE: 'oauth2',
+      OAUTH2_ISSUER: 'https://cognito-idp.sa-east-1.amazonaws.com/sa-east-1_AbCdEfGhI',
+      OAUTH2_JWKS_URI: 'https://cognito-idp.sa-east-1.amazonaws.com/sa-east-1_AbCdEfGhI/.well-known/jwks.json',
+      OAUTH2_CLIENT_IDS: '4h2k1example0client0id',
+      OAUTH2_REQUIRED_SCOPES: 'unico-webhook/deliver',
+    });
+    expect(intakeEnvironment.OAUTH2_AUDIENCES).toBeUndefined();
+    expect(intakeEnvironment.WEBHOOK_AUTH_SECRET_ARN).toBeUndefined();
+  });
+
+  it("is an environment the intake's own config loader accepts once deployed", () => {
+    const config = loadIntakeConfig(intakeEnvironment);
+    expect(config.auth).toMatchObject({ mode: 'oauth2' });
+  });
+
+  it("outputs exactly what Unico's OAuth2 form asks for, and where to read the secret, never the secret", () => {
+    const value = (name: string) => resolve(cognito.outputs[name]?.Value, cognito.resources);
+    expect(value('UnicoOAuth2TokenUrl')).toBe('https://unicowebhook-prod-1a2b3c4d-123456789012.auth.sa-east-1.amazoncognito.com/oauth2/token');
+    expect(value('UnicoOAuth2ClientId')).toBe('4h2k1example0client0id');
+    expect(value('UnicoOAuth2Scope')).toBe('unico-webhook/deliver');
+    expect(value('UnicoOAuth2ClientSecretCommand')).toBe(
+      'aws cognito-idp describe-user-pool-client --region sa-east-1 --user-pool-id sa-east-1_AbCdEfGhI --client-id 4h2k1example0client0id --query UserPoolClient.ClientSecret --output text',
+    );
+    expect(value('UnicoAuthSetup')).toContain('token URL https://unicowebhook-prod-1a2b3c4d-123456789012.auth.sa-east-1.amazoncognito.com/oauth2/token');
+    expect(value('UnicoAuthSetup')).toContain('--query UserPoolClient.ClientSecret');
+    // No output reads the client's secret attribute (Fn::GetAtt ClientSecret) or any secret value.
+    const outputs = JSON.stringify(cognito.outputs);
+    expect(outputs).not.toMatch(/ClientSecret"\]|SecretString|secretsmanager/);
+    expect(cognito.outputs.AuthSecretArn).toBeUndefined();
+  });
+
+  it('has no generated webhook secret (the client secret lives in Cognito)', () => {
+    cognito.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+});
+
+describe('the context keys of the Cognito option', () => {
+  const problemsOf = (context: Record<string, unknown>): readonly string[] => {
+    try {
+      loadStackConfig(context);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error.problems;
+      throw error;
+    }
+  };
+
+  it('needs no issuer with cognito and takes a domain prefix', () => {
+    expect(problemsOf({ auth: 'oauth2', oauth2Provider: 'cognito' })).toEqual([]);
+    expect(loadStackConfig({ auth: 'oauth2', oauth2Provider: 'cognito', oauth2DomainPrefix: 'acme-unico' }).cognito).toEqual({
+      domainPrefix: 'acme-unico',
+    });
+    expect(loadStackConfig({ auth: 'oauth2', oauth2Issuer: 'https://id.example.com', oauth2ClientIds: 'c' }).cognito).toBeUndefined();
+  });
+
+  it("refuses what the pool sets, a prefix against Cognito's rules, and a prefix without cognito", () => {
+    expect(problemsOf({ auth: 'oauth2', oauth2Provider: 'cognito', oauth2Issuer: 'https://id.example.com', oauth2Scopes: 's' })).toEqual([
+      'oauth2Issuer: not with oauth2Provider=cognito (the pool the stack creates sets it); remove it',
+      'oauth2Scopes: not with oauth2Provider=cognito (the pool the stack creates sets it); remove it',
+    ]);
+    for (const prefix of ['Acme', '-acme', 'acme-', 'my-aws-hook', 'a'.repeat(64)]) {
+      expect(problemsOf({ auth: 'oauth2', oauth2Provider: 'cognito', oauth2DomainPrefix: prefix })).toEqual([
+        expect.stringMatching(/^oauth2DomainPrefix: must be the prefix of/),
+      ]);
+    }
+    expect(problemsOf({ auth: 'oauth2', oauth2Issuer: 'https://id.example.com', oauth2ClientIds: 'c', oauth2DomainPrefix: 'acme' })).toEqual([
+      'oauth2DomainPrefix: applies only with oauth2Provider=cognito; set it or remove oauth2DomainPrefix',
+    ]);
+    expect(problemsOf({ auth: 'basic', oauth2Provider: 'cognito' })).toEqual([
+      'oauth2Provider: applies only when auth is oauth2 (auth is basic); remove it',
+    ]);
+    expect(problemsOf({ auth: 'oauth2', oauth2Provider: 'okta', oauth2Issuer: 'https://id.example.com', oauth2ClientIds: 'c' })).toEqual([
+      expect.stringMatching(/^oauth2Provider: must be oidc .* or cognito/),
+    ]);
+  });
+
+  it('names the key meant when one is misspelled', () => {
+    expect(problemsOf({ auth: 'oauth2', oauth2provider: 'cognito' })).toContain(
+      'oauth2provider: not a context key of this app; did you mean oauth2Provider?',
+    );
+    expect(problemsOf({ auth: 'oauth2', oauth2Provider: 'cognito', oauth2DomainPrefx: 'acme' })).toContain(
+      'oauth2DomainPrefx: not a context key of this app; did you mean oauth2DomainPrefix?',
+    );
+  });
+});
+
+describe("the construct's Cognito props", () => {
+  const problemsOf = (auth: WebhookAuth): readonly string[] => {
+    try {
+      new UnicoWebhookReceiver(new Stack(new App(), 'Props'), 'Receiver', { auth });
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error.problems;
+      throw error;
+    }
+  };
+
+  it("checks the domain prefix, the scope and the token validity against Cognito's limits, all at once", () => {
+    expect(
+      problemsOf({ mode: 'oauth2', provider: 'cognito', domainPrefix: 'cognito-hook', scope: 'no-slash', accessTokenValidity: Duration.days(2) }),
+    ).toEqual([
+      'auth.domainPrefix: must not contain "cognito" (reserved by Cognito); got cognito-hook',
+      'auth.scope: must be <resource server>/<scope name>, each 1 to 100 letters, digits and ._~-; got no-slash',
+      "auth.accessTokenValidity: must be whole minutes from 5 minutes to 1 day (Cognito's limits); got 2 days",
+    ]);
+  });
+});
