@@ -29,6 +29,7 @@ const CONFIGURATIONS: ReadonlyArray<readonly [string, Record<string, unknown>]> 
     'oauth2',
     { auth: 'oauth2', oauth2Issuer: 'https://id.example.com/realms/unico', oauth2Audiences: 'unico-webhook' },
   ],
+  ['oauth2 with a Cognito pool created by the stack', { auth: 'oauth2', oauth2Provider: 'cognito' }],
 ];
 
 /** Every finding of the pack as "path rule (level)", errors and warnings alike. */
