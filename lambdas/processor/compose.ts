@@ -1,10 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeResultsPublisher } from '../adapters/eventbridge/eventbridge-results-publisher.ts';
+import { PublishInOrder } from '../core/processing/results-publishers.ts';
 import { claimStoreFor, type ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
 import { SqsMessageDelayer } from '../adapters/sqs/sqs-message-delayer.ts';
 import { SqsResultsPublisher } from '../adapters/sqs/sqs-results-publisher.ts';
 import type { Clock } from '../core/deadline.ts';
 import { NotificationProcessor } from '../core/processing/process-notification.ts';
+import type { ResultsPublisher } from '../core/processing/ports.ts';
 import { CONFLICT_MAX_RECEIVES, type RetryDelaySchedule } from '../contracts/outcome-retries.ts';
 import type { ProcessorTimeBudget } from '../contracts/time-budgets.ts';
 import type { ProcessFetcher } from '../core/unico/process-fetcher.ts';
@@ -25,13 +29,15 @@ export interface ProcessorWiring extends ClaimsTableWiring {
   /** @default OUTCOME_RETRY_DELAY; the intake queue's dead-letter limit must be sized from the same schedule. */
   readonly retryDelay?: RetryDelaySchedule;
   readonly clock?: Clock;
+  /** A copy of each event on this EventBridge bus too. @default - the results queue only */
+  readonly resultsEventBus?: { readonly client: EventBridgeClient; readonly eventBusName: string };
 }
 
 /** Puts the processor together from clients and settings: the one wiring AWS and the local stack share. */
 export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandler {
   const processor = new NotificationProcessor({
     claims: claimStoreFor(wiring),
-    publisher: new SqsResultsPublisher({ client: wiring.sqs, queueUrl: wiring.resultsQueueUrl }),
+    publisher: resultsPublisher(wiring),
     ...(wiring.fetcher ? { fetcher: wiring.fetcher } : {}),
     eventSource: wiring.eventSource,
     retries: { periodMs: wiring.outcomeRetryPeriodSeconds * 1000, conflictMaxReceives: CONFLICT_MAX_RECEIVES },
@@ -45,4 +51,15 @@ export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandl
     ...(wiring.retryDelay ? { retryDelay: wiring.retryDelay } : {}),
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
+}
+
+/**
+ * The results queue, after the event bus when there is one: a bus failure then sends nothing and
+ * the message is retried; a queue failure after the bus took the event gives the bus a copy with
+ * the same CloudEvent id on the retry (the bus is at-least-once), and the queue still one.
+ */
+export function resultsPublisher(wiring: Pick<ProcessorWiring, 'sqs' | 'resultsQueueUrl' | 'resultsEventBus'>): ResultsPublisher {
+  const queue = new SqsResultsPublisher({ client: wiring.sqs, queueUrl: wiring.resultsQueueUrl });
+  const bus = wiring.resultsEventBus;
+  return bus === undefined ? queue : new PublishInOrder([new EventBridgeResultsPublisher(bus), queue]);
 }

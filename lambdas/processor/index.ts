@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PROCESSOR_FUNCTION } from '../contracts/functions.ts';
 import { processorTimeBudget } from '../contracts/time-budgets.ts';
 import { awsClientOptions } from '../adapters/aws/client-options.ts';
@@ -44,5 +45,8 @@ export const handler = composeProcessorHandler({
   outcomeRetryPeriodSeconds: config.outcomeRetryPeriodSeconds,
   time,
   ...(config.unico ? { fetcher: fetcherFor(config.unico) } : {}),
+  ...(config.resultsEventBusName !== undefined
+    ? { resultsEventBus: { client: new EventBridgeClient(clientOptions), eventBusName: config.resultsEventBusName } }
+    : {}),
   logger,
 });
