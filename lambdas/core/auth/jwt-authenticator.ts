@@ -61,8 +61,9 @@ export class JwtAuthenticator implements Authenticator {
     if (token === undefined) throw new UnauthorizedError(this.#challenge, 'missing');
 
     let payload: JWTPayload;
+    let header: { readonly typ?: string | undefined };
     try {
-      ({ payload } = await jwtVerify(token, this.#keys, {
+      ({ payload, protectedHeader: header } = await jwtVerify(token, this.#keys, {
         issuer: this.#settings.issuer,
         ...(this.#settings.audiences.length > 0 ? { audience: [...this.#settings.audiences] } : {}),
         algorithms: ALGORITHMS,
@@ -75,6 +76,9 @@ export class JwtAuthenticator implements Authenticator {
       throw new UnauthorizedError(`${this.#challenge}, error="invalid_token"`, code);
     }
 
+    if (!isClientAccessToken(header, payload)) {
+      throw new UnauthorizedError(`${this.#challenge}, error="invalid_token"`, 'token_type');
+    }
     if (!this.#clientAccepted(payload)) {
       throw new UnauthorizedError(`${this.#challenge}, error="invalid_token"`, 'client_id');
     }
@@ -104,6 +108,24 @@ export class JwtAuthenticator implements Authenticator {
     );
     return required.every((scope) => granted.has(scope));
   }
+}
+
+/** `typ` values of a JWT access token (RFC 9068 names `at+jwt`; most providers say `JWT` or nothing). */
+const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
+
+/**
+ * Only access tokens a client got for itself (the client-credentials grant Unico uses) pass, where
+ * the provider says what a token is: an ID token (`token_use: id`, a `nonce` or `at_hash`), another
+ * `typ`, another grant (`gty`), or a Cognito user's access token (`username`) signed by the same
+ * issuer for the same client would otherwise be accepted as Unico's.
+ */
+function isClientAccessToken(header: { readonly typ?: string | undefined }, payload: JWTPayload): boolean {
+  if (header.typ !== undefined && !ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) return false;
+  if (payload.token_use !== undefined && payload.token_use !== 'access') return false;
+  if (payload.token_use !== undefined && payload.username !== undefined) return false;
+  if (payload.nonce !== undefined || payload.at_hash !== undefined) return false;
+  if (payload.gty !== undefined && payload.gty !== 'client-credentials' && payload.gty !== 'client_credentials') return false;
+  return true;
 }
 
 /** The provider's key set could not be read: that is our problem (503), not the caller's (401). */
