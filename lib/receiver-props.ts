@@ -26,6 +26,7 @@ import {
 import { isHttpUrl } from '../lambdas/contracts/settings.ts';
 import { budgetCapacityProblem } from '../lambdas/contracts/request-budget-capacity.ts';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import {
   capacityProblems,
   DEFAULT_UNICO_CONCURRENCY,
@@ -331,6 +332,19 @@ export interface UnicoWebhookReceiverProps {
    * @default - none
    */
   readonly encryptionKey?: IKey;
+
+  // Results on EventBridge too (docs/eventbridge.md).
+  /**
+   * Put a copy of each results event on an EventBridge bus too (before the results queue; the bus
+   * is at-least-once: a copy keeps its CloudEvent `id`): `true` creates a bus, or pass yours.
+   * @default - none: the results queue only
+   */
+  readonly resultsEventBus?: IEventBus | boolean;
+  /**
+   * Archive the receiver's events on that bus for this long (whole days, 1 to 3650), for replay.
+   * @default - no archive
+   */
+  readonly resultsArchiveRetention?: Duration;
 }
 
 /** The props with every default applied, checked. */
@@ -368,6 +382,10 @@ export interface ReceiverSettings {
    * once the pool exists: the construct replaces this object's `authSettings` before any use.
    */
   readonly cognito?: CognitoIssuerSettings;
+  // Results on EventBridge too (docs/eventbridge.md).
+  /** The bus that gets a copy of each event: `true` to create one, yours, or none. */
+  readonly resultsEventBus?: IEventBus | true;
+  readonly resultsArchiveRetentionDays?: number;
 }
 
 /** The heading of the error the construct throws for invalid props. */
@@ -448,6 +466,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
   const budgetProblem = unico && budgetCapacityProblem(processorMaxConcurrency, unico.api.maxRequestsPerSecond);
   if (budgetProblem) problems.push(budgetProblem);
 
+  const eventBus = resultsEventBusSettings(props, problems);
   if (problems.length > 0) throw new ConfigurationError(PROPS_ERROR_HEADING, problems);
   return {
     auth,
@@ -466,6 +485,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     allowedSourceCidrs: defences.allowedSourceCidrs,
     encryptionKey: defences.encryptionKey,
     ...(cognito ? { cognito } : {}),
+    ...eventBus,
     processorMaxConcurrency,
     outcomeRetryPeriodSeconds,
     ...fallback,
@@ -624,6 +644,25 @@ function fallbackSettings(
     fallbackInterval: interval,
     fallbackRecoveryAlarmThreshold: threshold,
   };
+}
+
+/** The results bus and its archive's retention, checked. */
+function resultsEventBusSettings(
+  props: UnicoWebhookReceiverProps,
+  problems: string[],
+): Pick<ReceiverSettings, 'resultsEventBus' | 'resultsArchiveRetentionDays'> {
+  const bus = props.resultsEventBus === true ? true : props.resultsEventBus === false ? undefined : props.resultsEventBus;
+  const retention = props.resultsArchiveRetention;
+  if (retention === undefined) return bus === undefined ? {} : { resultsEventBus: bus };
+  if (bus === undefined) {
+    problems.push('resultsArchiveRetention: applies only with resultsEventBus; set it or remove resultsArchiveRetention');
+    return {};
+  }
+  const days = retention.isUnresolved() ? 1 : retention.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    problems.push(`resultsArchiveRetention: must be whole days from 1 to 3650; got ${retention.toHumanString()}`);
+  }
+  return { resultsEventBus: bus, resultsArchiveRetentionDays: days };
 }
 
 /** SQS FIFO's deduplication window: a send with a deduplication id seen within it is dropped. */

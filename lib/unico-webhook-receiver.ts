@@ -35,6 +35,8 @@ import { TrackingFunction } from './constructs/tracking-function.ts';
 import { trackingTable } from './constructs/tracking-table.ts';
 import { webhookAuthSecret } from './constructs/webhook-auth-secret.ts';
 import { CognitoTokenIssuer } from './constructs/cognito-token-issuer.ts';
+import { resultsEventBus } from './constructs/results-event-bus.ts';
+import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
 import { acknowledgeNagFindings, type NagAcknowledgement } from './nag-acknowledgements.ts';
 import { receiverSettings, type UnicoWebhookReceiverProps, type WebhookAuth } from './receiver-props.ts';
 import { unicoFormSetup } from './unico-form-setup.ts';
@@ -114,6 +116,10 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly trackingTable?: Table;
   /** The Cognito pool, domain, scope and client issuing Unico's tokens (`provider: 'cognito'`). */
   public readonly cognito?: CognitoTokenIssuer;
+  /** The bus that gets a copy of each results event (`resultsEventBus`). */
+  public readonly resultsEventBus?: IEventBus;
+  /** The archive of the receiver's events on that bus (`resultsArchiveRetention`). */
+  public readonly resultsArchive?: Archive;
   /** Serves the tracking routes (with `unico` only). */
   public readonly trackingFunction?: NodejsFunction;
   /** The IAM-authorised tracking routes (with `unico` only): grant callers with `grantTracking`. */
@@ -203,12 +209,18 @@ export class UnicoWebhookReceiver extends Construct {
           removalPolicy,
         });
     }
+    if (settings.resultsEventBus !== undefined) {
+      const bus = resultsEventBus(this, settings.resultsEventBus, settings.resultsArchiveRetentionDays, removalPolicy);
+      this.resultsEventBus = bus.eventBus;
+      if (bus.archive) this.resultsArchive = bus.archive;
+    }
     const processor = new ProcessorFunction(this, 'Processor', {
       settings,
       claimsTable: this.claimsTable,
       intakeQueue: this.intakeQueue,
       resultsQueue: this.resultsQueue,
       ...(unico && this.unicoCredentials ? { unico: { api: unico.api, credentials: this.unicoCredentials } } : {}),
+      ...(this.resultsEventBus ? { resultsEventBus: this.resultsEventBus } : {}),
     });
     this.processorFunction = processor.function;
     this.processorRole = processor.role;

@@ -6,6 +6,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { RESULTS_EVENT_BUS_ENVIRONMENT } from '../../lambdas/contracts/results-event-bus.ts';
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { unicoApiEnvironment, type UnicoApiSettings } from '../../lambdas/contracts/unico-api.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
@@ -18,6 +20,8 @@ export interface ProcessorFunctionProps {
   readonly resultsQueue: Queue;
   /** Outcome fetching: absent, events carry `outcome: null`. */
   readonly unico?: { readonly api: UnicoApiSettings; readonly credentials: ISecret };
+  /** A copy of each event on this bus too (before the queue). */
+  readonly resultsEventBus?: IEventBus;
 }
 
 /**
@@ -50,6 +54,8 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
         ...(props.unico
           ? { ...unicoApiEnvironment(props.unico.api), UNICO_SECRET_ARN: props.unico.credentials.secretArn }
           : {}),
+        // The ARN, not the name: it reaches a bus of another account too.
+        ...(props.resultsEventBus ? { [RESULTS_EVENT_BUS_ENVIRONMENT]: props.resultsEventBus.eventBusArn } : {}),
       },
     });
 
@@ -61,6 +67,8 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
     props.resultsQueue.grant(this.function, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
     props.resultsQueue.encryptionMasterKey?.grant(this.function, 'kms:GenerateDataKey', 'kms:Decrypt');
     props.unico?.credentials.grantRead(this.function);
+    // events:PutEvents on that bus only.
+    props.resultsEventBus?.grantPutEventsTo(this.function);
     this.permanentFailureAlarm = this.alarmOnPermanentFailures(
       'The processor is refused for good by the claims table or a queue (access denied, a missing resource): messages wait in the intake queue until the deployment is fixed.',
     );
