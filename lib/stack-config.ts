@@ -68,7 +68,14 @@ export interface StackConfig {
    * then holds only the mode and the keys' staleness, the rest being the pool's.
    */
   readonly cognito?: { readonly domainPrefix?: string };
+  /** A copy of each results event on an EventBridge bus: `true` creates one, or an existing bus's ARN. */
+  readonly resultsEventBus?: true | string;
+  /** Days the receiver's events are archived on that bus, for replay. */
+  readonly resultsArchiveDays?: number;
 }
+
+/** An EventBridge event bus ARN. */
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
 
 /** A complete Secrets Manager secret ARN (with its 6-character suffix), as fromSecretCompleteArn takes. */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
@@ -219,6 +226,17 @@ const KEYS = {
     schema: listSetting,
     fallback: undefined,
     allowed: 'a comma-separated string or an array of CIDRs (e.g. 203.0.113.0/24)',
+  },
+  // Results on EventBridge too (docs/eventbridge.md).
+  resultsEventBus: {
+    schema: v.union([booleanSetting, v.pipe(v.string(), v.regex(EVENT_BUS_ARN))]),
+    fallback: undefined,
+    allowed: 'true (a bus created by the stack), false, or an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)',
+  },
+  resultsArchiveDays: {
+    schema: integerSetting(1, 3650),
+    fallback: undefined,
+    allowed: "an integer from 1 to 3650 (days the results bus's archive keeps the receiver's events, for replay)",
   },
   kmsKey: { schema: booleanSetting, fallback: false, allowed: 'true or false (a customer-managed KMS key for the results queues)' },
   authSecretArn: {
@@ -391,6 +409,11 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
     problems.push('unicoCredentialsSecretArn: applies only with unicoServiceAccount (outcome fetching); set it or remove unicoCredentialsSecretArn');
   }
 
+  const bus = parsed.resultsEventBus === false ? undefined : parsed.resultsEventBus;
+  if (given('resultsArchiveDays') && !failed('resultsArchiveDays') && bus === undefined) {
+    problems.push('resultsArchiveDays: applies only with resultsEventBus; set it or remove resultsArchiveDays');
+  }
+
   if (problems.length > 0 || auth === undefined) throw new ConfigurationError(CONTEXT_ERROR_HEADING, problems);
   const serviceAccount = parsed.unicoServiceAccount;
   return {
@@ -415,6 +438,8 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
       ...(parsed.fallbackBackoffFactor !== undefined ? { backoffFactor: parsed.fallbackBackoffFactor } : {}),
       ...(parsed.fallbackMaxCheckIntervalSeconds !== undefined ? { maxCheckIntervalSeconds: parsed.fallbackMaxCheckIntervalSeconds } : {}),
     },
+    ...(bus !== undefined ? { resultsEventBus: bus } : {}),
+    ...(bus !== undefined && parsed.resultsArchiveDays !== undefined ? { resultsArchiveDays: parsed.resultsArchiveDays } : {}),
     ...(cognito ? { cognito: parsed.oauth2DomainPrefix !== undefined ? { domainPrefix: parsed.oauth2DomainPrefix } : {} } : {}),
     ...(serviceAccount !== undefined
       ? {

@@ -6,6 +6,7 @@ import { App, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type AppPr
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { loadStackConfig, readContext, type StackConfig } from './stack-config.ts';
 import { UnicoWebhookReceiver, type WebhookAuth } from './unico-webhook-receiver.ts';
 
@@ -63,6 +64,13 @@ export class UnicoWebhookStack extends Stack {
           : {}),
       },
       ...(config.unico ? { unico: { ...config.unico, ...(unicoCredentials ? { credentials: unicoCredentials } : {}) } } : {}),
+      ...(config.resultsEventBus !== undefined
+        ? {
+            resultsEventBus:
+              config.resultsEventBus === true ? true : EventBus.fromEventBusArn(this, 'ImportedResultsEventBus', config.resultsEventBus),
+            ...(config.resultsArchiveDays !== undefined ? { resultsArchiveRetention: Duration.days(config.resultsArchiveDays) } : {}),
+          }
+        : {}),
       // A development stage is disposable; any other keeps its data when the stack goes.
       removalPolicy: config.development ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
@@ -102,6 +110,18 @@ export class UnicoWebhookStack extends Stack {
     });
     new CfnOutput(this, 'ResultsQueueArn', { value: this.receiver.resultsQueue.queueArn });
     new CfnOutput(this, 'ResultsDeadLetterQueueUrl', { value: this.receiver.resultsDeadLetterQueue.queueUrl });
+    if (this.receiver.resultsEventBus !== undefined) {
+      new CfnOutput(this, 'ResultsEventBusArn', {
+        description: 'The EventBridge bus with a copy of each results event (source unico.webhook-receiver; at-least-once: deduplicate on detail.id)',
+        value: this.receiver.resultsEventBus.eventBusArn,
+      });
+    }
+    if (this.receiver.resultsArchive !== undefined) {
+      new CfnOutput(this, 'ResultsArchiveName', {
+        description: 'The archive of the results events on that bus (start a replay from it)',
+        value: this.receiver.resultsArchive.archiveName,
+      });
+    }
     if (this.receiver.encryptionKey !== undefined) {
       new CfnOutput(this, 'ResultsKeyArn', {
         description: 'The KMS key of the results queues: grant consumers kms:Decrypt on it',

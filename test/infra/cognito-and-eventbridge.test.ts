@@ -1,7 +1,9 @@
 /**
  * OAuth2 with Cognito (`-c auth=oauth2 -c oauth2Provider=cognito`): the pool, its domain, scope
  * and client, the intake verifying that client's tokens, the outputs for Unico's form (no secret
- * in them), the context keys and the props' checks. One synth per configuration, in beforeAll.
+ * in them), the context keys and the props' checks. Results on EventBridge (`-c resultsEventBus`):
+ * the bus, its archive, the processor's environment and its PutEvents grant; no bus by default.
+ * One synth per configuration, in beforeAll.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import { loadIntakeConfig } from '../../lambdas/intake/config.ts';
+import { loadProcessorConfig } from '../../lambdas/processor/config.ts';
 import { cognitoDomainPrefixProblem } from '../../lib/constructs/cognito-token-issuer.ts';
 import { loadStackConfig } from '../../lib/stack-config.ts';
 import { UnicoWebhookReceiver, type WebhookAuth } from '../../lib/unico-webhook-receiver.ts';
@@ -46,6 +49,10 @@ function resolve(value: unknown, resources: Resources): string {
   const ref = node.Ref ?? '';
   if (ref === 'AWS::Region') return 'sa-east-1';
   if (ref === 'AWS::AccountId') return '123456789012';
+  const attribute = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (attribute?.[1] === 'Arn' && resources[attribute[0]]?.Type === 'AWS::Events::EventBus') {
+    return `arn:aws:events:sa-east-1:123456789012:event-bus/${attribute[0]}`;
+  }
   switch (resources[ref]?.Type) {
     case 'AWS::Cognito::UserPool':
       return 'sa-east-1_AbCdEfGhI';
@@ -59,6 +66,8 @@ function resolve(value: unknown, resources: Resources): string {
       return `https://sqs.sa-east-1.amazonaws.com/123456789012/${ref}.fifo`;
     case 'AWS::DynamoDB::Table':
       return `stack-${ref}`;
+    case 'AWS::SecretsManager::Secret':
+      return `arn:aws:secretsmanager:sa-east-1:123456789012:secret:${ref}-AbCdEf`;
     default:
       throw new Error(`no stand-in for ${JSON.stringify(value)}`);
   }
@@ -148,6 +157,76 @@ describe('-c auth=oauth2 -c oauth2Provider=cognito', () => {
   it('has no generated webhook secret (the client secret lives in Cognito)', () => {
     cognito.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
+
+  it('has no event bus, archive or PutEvents grant by default', () => {
+    cognito.template.resourceCountIs('AWS::Events::EventBus', 0);
+    cognito.template.resourceCountIs('AWS::Events::Archive', 0);
+    expect(JSON.stringify(cognito.resources)).not.toContain('events:PutEvents');
+    expect(JSON.stringify(cognito.resources)).not.toContain('RESULTS_EVENT_BUS_NAME');
+  });
+});
+
+/** The processor's environment, as CloudFormation resolves it. */
+function processorEnvironment(synthesized: Synthesized): Record<string, string> {
+  const processor = Object.values(synthesized.resources).find(
+    (resource) => resource.Type === 'AWS::Lambda::Function' && /processor/i.test(String(resource.Properties?.Description)),
+  );
+  const variables = (processor?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value, synthesized.resources)]));
+}
+
+/** Every statement of the processor role's policies that names an EventBridge action. */
+function eventsStatements(synthesized: Synthesized): unknown[] {
+  return Object.values(synthesized.resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement)
+    .filter((statement) => JSON.stringify(statement).includes('events:'));
+}
+
+describe('-c resultsEventBus=true -c resultsArchiveDays=30', () => {
+  let created: Synthesized;
+  beforeAll(() => {
+    created = synth({ resultsEventBus: 'true', resultsArchiveDays: '30' });
+  });
+
+  it("creates a bus and an archive of the receiver's events only", () => {
+    created.template.resourceCountIs('AWS::Events::EventBus', 1);
+    const busId = logicalIdOf(created.resources, 'AWS::Events::EventBus');
+    created.template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
+      EventPattern: { source: ['unico.webhook-receiver'] },
+      RetentionDays: 30,
+    });
+  });
+
+  it('grants the processor events:PutEvents on that bus only, and names the bus in its environment', () => {
+    const busId = logicalIdOf(created.resources, 'AWS::Events::EventBus');
+    expect(eventsStatements(created)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } }]);
+    const environment = processorEnvironment(created);
+    expect(environment.RESULTS_EVENT_BUS_NAME).toBe(`arn:aws:events:sa-east-1:123456789012:event-bus/${busId}`);
+    expect(loadProcessorConfig(environment).resultsEventBusName).toBe(environment.RESULTS_EVENT_BUS_NAME);
+  });
+
+  it('outputs the bus and the archive', () => {
+    const busId = logicalIdOf(created.resources, 'AWS::Events::EventBus');
+    expect(created.outputs.ResultsEventBusArn?.Value).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
+    expect(created.outputs.ResultsArchiveName?.Value).toEqual({ Ref: logicalIdOf(created.resources, 'AWS::Events::Archive') });
+  });
+});
+
+describe('-c resultsEventBus=<an existing bus ARN>', () => {
+  const ARN = 'arn:aws:events:sa-east-1:111122223333:event-bus/shared-results';
+  let imported: Synthesized;
+  beforeAll(() => {
+    imported = synth({ resultsEventBus: ARN });
+  });
+
+  it('creates no bus and grants PutEvents on that one only', () => {
+    imported.template.resourceCountIs('AWS::Events::EventBus', 0);
+    imported.template.resourceCountIs('AWS::Events::Archive', 0);
+    expect(eventsStatements(imported)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: ARN }]);
+    expect(processorEnvironment(imported).RESULTS_EVENT_BUS_NAME).toBe(ARN);
+  });
 });
 
 describe('the context keys of the Cognito option', () => {
@@ -190,6 +269,18 @@ describe('the context keys of the Cognito option', () => {
     ]);
   });
 
+  it('reads resultsEventBus as true, false or a bus ARN, and the archive only with a bus', () => {
+    expect(loadStackConfig({ resultsEventBus: 'true', resultsArchiveDays: '7' })).toMatchObject({ resultsEventBus: true, resultsArchiveDays: 7 });
+    expect(loadStackConfig({ resultsEventBus: 'false' }).resultsEventBus).toBeUndefined();
+    expect(loadStackConfig({}).resultsEventBus).toBeUndefined();
+    expect(problemsOf({ resultsEventBus: 'arn:aws:sqs:sa-east-1:111122223333:queue' })).toEqual([
+      expect.stringMatching(/^resultsEventBus: must be true \(a bus created by the stack\), false, or an event bus ARN/),
+    ]);
+    expect(problemsOf({ resultsArchiveDays: '7' })).toEqual([
+      'resultsArchiveDays: applies only with resultsEventBus; set it or remove resultsArchiveDays',
+    ]);
+  });
+
   it('names the key meant when one is misspelled', () => {
     expect(problemsOf({ auth: 'oauth2', oauth2provider: 'cognito' })).toContain(
       'oauth2provider: not a context key of this app; did you mean oauth2Provider?',
@@ -197,6 +288,8 @@ describe('the context keys of the Cognito option', () => {
     expect(problemsOf({ auth: 'oauth2', oauth2Provider: 'cognito', oauth2DomainPrefx: 'acme' })).toContain(
       'oauth2DomainPrefx: not a context key of this app; did you mean oauth2DomainPrefix?',
     );
+    expect(problemsOf({ resultsEventbus: 'true' })).toEqual(['resultsEventbus: not a context key of this app; did you mean resultsEventBus?']);
+    expect(problemsOf({ resultsArchiveDay: '7' })).toEqual(['resultsArchiveDay: not a context key of this app; did you mean resultsArchiveDays?']);
   });
 });
 
@@ -218,6 +311,25 @@ describe("the construct's Cognito props", () => {
       'auth.domainPrefix: must not contain "cognito" (reserved by Cognito); got cognito-hook',
       'auth.scope: must be <resource server>/<scope name>, each 1 to 100 letters, digits and ._~-; got no-slash',
       "auth.accessTokenValidity: must be whole minutes from 5 minutes to 1 day (Cognito's limits); got 2 days",
+    ]);
+  });
+
+  it('refuses an archive without a bus, and a retention out of bounds', () => {
+    const problems = (props: ConstructorParameters<typeof UnicoWebhookReceiver>[2]) => {
+      try {
+        new UnicoWebhookReceiver(new Stack(new App(), 'Props'), 'Receiver', props);
+        return [];
+      } catch (error) {
+        if (error instanceof ConfigurationError) return error.problems;
+        throw error;
+      }
+    };
+    expect(problems({ resultsArchiveRetention: Duration.days(7) })).toEqual([
+      'resultsArchiveRetention: applies only with resultsEventBus; set it or remove resultsArchiveRetention',
+    ]);
+    expect(problems({ resultsEventBus: true, resultsArchiveRetention: Duration.hours(12), auth: { mode: 'oauth2', provider: 'cognito', domainPrefix: 'aws' } })).toEqual([
+      'auth.domainPrefix: must not contain "aws" (reserved by Cognito); got aws',
+      'resultsArchiveRetention: must be whole days from 1 to 3650; got 12 hours',
     ]);
   });
 });
