@@ -30,6 +30,7 @@ const CONFIGURATIONS: ReadonlyArray<readonly [string, Record<string, unknown>]> 
     { auth: 'oauth2', oauth2Issuer: 'https://id.example.com/realms/unico', oauth2Audiences: 'unico-webhook' },
   ],
   ['oauth2 with a Cognito pool created by the stack', { auth: 'oauth2', oauth2Provider: 'cognito' }],
+  ['results on an EventBridge bus with an archive', { resultsEventBus: 'true', resultsArchiveDays: '30' }],
 ];
 
 /** Every finding of the pack as "path rule (level)", errors and warnings alike. */
