@@ -12,7 +12,7 @@ const ISSUER = 'https://cognito-idp.sa-east-1.amazonaws.com/sa-east-1_AbCdEfGhI'
 const CLIENT_ID = '4h2k1example0client0id';
 const SCOPE = 'unico-webhook/deliver';
 
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let authenticator: JwtAuthenticator;
 
 beforeAll(async () => {
