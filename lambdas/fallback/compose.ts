@@ -1,4 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { measuredFetcher } from '../adapters/metrics/measured-fetcher.ts';
+import { flushMetrics, powertoolsObservability } from '../adapters/metrics/powertools-observability.ts';
+import { noObservability, type Observability } from '../core/observability.ts';
 import { intakeAcceptorFor, type IntakeAcceptorWiring } from '../adapters/intake-acceptor.ts';
 import type { Clock } from '../core/deadline.ts';
 import { FallbackRun } from '../core/tracking/fallback-run.ts';
@@ -16,6 +20,10 @@ export interface FallbackWiring extends IntakeAcceptorWiring {
   readonly time: FallbackTimeBudget;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** CloudWatch metrics (AWS): flushed once per run. */
+  readonly metrics?: Metrics;
+  /** Where events go without `metrics` (the local stack's no-op, a test's recorder). @default noObservability */
+  readonly observability?: Observability;
 }
 
 /**
@@ -24,13 +32,15 @@ export interface FallbackWiring extends IntakeAcceptorWiring {
  * for the same process meet at one claim.
  */
 export function composeFallbackHandler(wiring: FallbackWiring): FallbackHandler {
+  const { metrics } = wiring;
+  const observability = metrics ? powertoolsObservability(metrics) : (wiring.observability ?? noObservability);
   const fallback = new FallbackRun({
     tracking: wiring.tracking,
     ledger: wiring.ledger,
-    fetcher: wiring.fetcher,
+    fetcher: measuredFetcher(wiring.fetcher, observability),
     acceptor: intakeAcceptorFor(wiring),
     schedule: wiring.schedule,
-    onCheck: logCheck(wiring.logger),
+    onCheck: logCheck(wiring.logger, observability),
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
   return createFallbackHandler({
@@ -38,5 +48,7 @@ export function composeFallbackHandler(wiring: FallbackWiring): FallbackHandler 
     logger: wiring.logger,
     time: wiring.time,
     ...(wiring.clock ? { clock: wiring.clock } : {}),
+    observability,
+    ...(metrics ? { flushMetrics: () => flushMetrics(metrics) } : {}),
   });
 }

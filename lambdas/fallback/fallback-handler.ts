@@ -4,12 +4,18 @@ import { systemClock, type Clock } from '../core/deadline.ts';
 import type { FallbackRunSummary, FallbackRunWindow, ProcessCheck } from '../core/tracking/fallback-run.ts';
 import type { FallbackTimeBudget } from '../contracts/time-budgets.ts';
 import { failureKind } from '../adapters/aws/failure-kind.ts';
+import { DependencyUnavailableError } from '../core/errors.ts';
+import { noObservability, type Observability } from '../core/observability.ts';
 
 export interface FallbackHandlerDependencies {
   readonly fallback: { run(window: FallbackRunWindow): Promise<FallbackRunSummary> };
   readonly logger: Logger;
   readonly time: FallbackTimeBudget;
   readonly clock?: Clock;
+  /** Counts a run that could not read the due processes. @default noObservability */
+  readonly observability?: Observability;
+  /** Writes the run's metrics (Powertools' publishStoredMetrics), once per invocation. */
+  readonly flushMetrics?: () => void;
 }
 
 export type FallbackHandler = (event: ScheduledEvent, context: Context) => Promise<FallbackRunSummary>;
@@ -24,6 +30,7 @@ export type FallbackHandler = (event: ScheduledEvent, context: Context) => Promi
 export function createFallbackHandler(dependencies: FallbackHandlerDependencies): FallbackHandler {
   const { fallback, logger, time } = dependencies;
   const clock = dependencies.clock ?? systemClock;
+  const observability = dependencies.observability ?? noObservability;
   return async (_event, context) => {
     logger.addContext(context);
     const endsAt = clock() + context.getRemainingTimeInMillis() - time.marginMs;
@@ -33,20 +40,30 @@ export function createFallbackHandler(dependencies: FallbackHandlerDependencies)
       logger.info('fallback run ended', { ...summary });
       return summary;
     } catch (error) {
+      const kind = failureKind(error);
       logger.error('fallback run failed: the due processes could not be read', {
         error: error instanceof Error ? error.name : String(error),
-        dependencyFailure: failureKind(error),
+        dependencyFailure: kind,
       });
+      observability.dependencyFailed(dependencyOf(error, 'tracking table'), kind);
       throw error;
+    } finally {
+      dependencies.flushMetrics?.();
     }
   };
 }
 
+/** The dependency an error names, or `fallback` when it names none. */
+function dependencyOf(error: unknown, fallback: string): string {
+  return error instanceof DependencyUnavailableError ? error.dependency : fallback;
+}
+
 /**
- * The log line of one process's check. The CDK's alarms filter on `fallbackRecovered` and
- * `trackingExpired`; lines carry the processId and codes only, never a part of Unico's answer.
+ * The log line of one process's check, and its metric (recoveries, expiries and failed
+ * dependencies, which the CDK alarms on). Lines carry the processId and codes only, never a part
+ * of Unico's answer.
  */
-export function logCheck(logger: Logger): (check: ProcessCheck) => void {
+export function logCheck(logger: Logger, observability: Observability = noObservability): (check: ProcessCheck) => void {
   return (check) => {
     const { processId } = check;
     switch (check.outcome) {
@@ -57,9 +74,11 @@ export function logCheck(logger: Logger): (check: ProcessCheck) => void {
           checks: check.checks,
           ...(check.resultCode === undefined ? {} : { resultCode: check.resultCode }),
         });
+        observability.fallbackRecovered();
         return;
       case 'expired':
         logger.warn('tracked process expired without a result', { processId, trackingExpired: 1, checks: check.checks });
+        observability.trackingExpired();
         return;
       case 'not_found':
       case 'removed':
@@ -89,6 +108,7 @@ export function logCheck(logger: Logger): (check: ProcessCheck) => void {
           error: check.error instanceof Error ? check.error.name : String(check.error),
           dependencyFailure: kind,
         });
+        observability.dependencyFailed(dependencyOf(check.error, 'tracking or claims table'), kind);
         return;
       }
     }

@@ -4,6 +4,7 @@
  * environment; calls to Unico share the processor's request budget (one item in the claims table).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -14,10 +15,13 @@ import { unicoCredentialsFromSecret } from '../adapters/secrets-manager/unico-cr
 import { DynamoDbNotificationLedger } from '../adapters/dynamodb/dynamodb-notification-ledger.ts';
 import { DynamoDbTrackingStore } from '../adapters/dynamodb/dynamodb-tracking-store.ts';
 import { unicoFetcher } from '../adapters/unico/unico-fetcher.ts';
+import { METRIC_NAMESPACE } from '../adapters/metrics/metric-names.ts';
+import { powertoolsObservability } from '../adapters/metrics/powertools-observability.ts';
 import { composeFallbackHandler } from './compose.ts';
 import { loadFallbackConfig } from './config.ts';
 
 const logger = new Logger({ serviceName: FALLBACK_FUNCTION.serviceName });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: FALLBACK_FUNCTION.serviceName });
 const config = loadFallbackConfig();
 const time = fallbackTimeBudget(FALLBACK_FUNCTION.timeoutSeconds);
 const clientOptions = awsClientOptions(time.awsCalls);
@@ -36,10 +40,12 @@ export const handler = composeFallbackHandler({
     credentials: unicoCredentialsFromSecret(new SecretsManagerClient(clientOptions), config.unico.secretArn),
     dynamodb,
     claimsTableName: config.claimsTableName,
+    onBudgetWait: powertoolsObservability(metrics).budgetWaited,
     onCredentialsUnusable: (reason) =>
       logger.error('Unico credentials are not usable; checks wait until they are', { reason, unicoCredentials: 'unusable' }),
   }),
   schedule: config.schedule,
   time,
   logger,
+  metrics,
 });

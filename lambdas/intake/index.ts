@@ -3,6 +3,7 @@
  * shared handler. Credentials come from Secrets Manager (cached), never from the environment.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -16,8 +17,10 @@ import { composeIntakeHandler } from './compose.ts';
 import { loadIntakeConfig, type IntakeConfig } from './config.ts';
 import { INTAKE_FUNCTION } from '../contracts/functions.ts';
 import { intakeTimeBudget } from '../contracts/time-budgets.ts';
+import { METRIC_NAMESPACE } from '../adapters/metrics/metric-names.ts';
 
 const logger = new Logger({ serviceName: INTAKE_FUNCTION.serviceName });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: INTAKE_FUNCTION.serviceName });
 const config = loadIntakeConfig();
 const budget = intakeTimeBudget(config.responseDeadlineMs);
 const clientOptions = awsClientOptions(budget.awsCalls);
@@ -74,4 +77,5 @@ export const handler = composeIntakeHandler({
   sqs: new SQSClient(clientOptions),
   authenticator,
   logger,
+  metrics,
 });

@@ -12,6 +12,7 @@ import { parseNotification } from '../core/notification.ts';
 import { acceptedResponse, duplicateResponse, errorResponse } from './http-responses.ts';
 import { requestBody } from './request-body.ts';
 import { httpApiEvent, type ApiGatewayEvent } from './api-gateway-event.ts';
+import { noObservability, type Observability } from '../core/observability.ts';
 
 export interface IntakeHandlerDependencies {
   readonly authenticator: Authenticator;
@@ -20,6 +21,10 @@ export interface IntakeHandlerDependencies {
   /** The timeout set in Unico's webhook form: the answer must be out before it. */
   readonly responseDeadlineMs: number;
   readonly clock?: Clock;
+  /** Counts answers and dependency failures. @default noObservability */
+  readonly observability?: Observability;
+  /** Flushes the invocation's metrics (Powertools' logMetrics), after the answer is mapped. */
+  readonly metricsMiddleware?: MiddlewareObj<ApiGatewayEvent, APIGatewayProxyStructuredResultV2>;
 }
 
 export type IntakeHandler = (
@@ -33,6 +38,7 @@ export type IntakeHandler = (
  */
 export function createIntakeHandler(dependencies: IntakeHandlerDependencies): IntakeHandler {
   const { authenticator, acceptor, logger, responseDeadlineMs } = dependencies;
+  const observability = dependencies.observability ?? noObservability;
   const clock = dependencies.clock ?? systemClock;
   const marginMs = intakeTimeBudget(responseDeadlineMs).responseMarginMs;
 
@@ -58,24 +64,31 @@ export function createIntakeHandler(dependencies: IntakeHandlerDependencies): In
       outcome,
       ...(notification.lastEvent ? { lastEvent: notification.lastEvent } : {}),
     });
+    if (outcome === 'accepted') observability.accepted();
+    else observability.duplicate();
     return outcome === 'accepted'
       ? acceptedResponse(notification.processId)
       : duplicateResponse(notification.processId);
   };
 
-  return middy(handleDelivery)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(errorsAsResponses(logger));
+  const handler = middy(handleDelivery).use(injectLambdaContext(logger, { resetKeys: true }));
+  // Used before the error mapping: middy runs onError hooks last-used first, so a refusal is
+  // counted before the metrics of its invocation are flushed.
+  if (dependencies.metricsMiddleware) handler.use(dependencies.metricsMiddleware);
+  return handler.use(errorsAsResponses(logger, observability));
 }
 
 /** Maps every error to its HTTP answer (the one place that does so) and logs it without secrets. */
-function errorsAsResponses(logger: Logger): MiddlewareObj<ApiGatewayEvent, APIGatewayProxyStructuredResultV2> {
+function errorsAsResponses(
+  logger: Logger,
+  observability: Observability,
+): MiddlewareObj<ApiGatewayEvent, APIGatewayProxyStructuredResultV2> {
   return {
     onError: async (request) => {
       const { error } = request;
       const { response, serverSide } = errorResponse(error);
       if (error instanceof DependencyUnavailableError || error instanceof DeadlineExceededError) {
-        logDependencyFailure(logger, response.statusCode, error);
+        logDependencyFailure(logger, response.statusCode, error, observability);
       } else if (serverSide) {
         logger.error('delivery not taken', { status: response.statusCode, error });
       } else {
@@ -85,6 +98,7 @@ function errorsAsResponses(logger: Logger): MiddlewareObj<ApiGatewayEvent, APIGa
           error: error?.name,
           ...(reason ? { reason } : {}),
         });
+        observability.refused(refusalCode(response));
       }
       request.response = response;
     },
@@ -93,24 +107,32 @@ function errorsAsResponses(logger: Logger): MiddlewareObj<ApiGatewayEvent, APIGa
 
 /**
  * A dependency that failed is logged with a stable `dependencyFailure` field: `permanent` (a
- * person must act: access denied, a missing table or queue, refused contents) at ERROR, which the
- * stack's metric filter and alarm match; `transient` (throttling, timeouts, 5xx) at WARN, since
- * the sender's retry heals it.
+ * person must act: access denied, a missing table or queue, refused contents) at ERROR, and
+ * counted as a PermanentDependencyFailures metric, which the stack alarms on; `transient`
+ * (throttling, timeouts, 5xx) at WARN, since the sender's retry heals it.
  */
 function logDependencyFailure(
   logger: Logger,
   status: number | undefined,
   error: DependencyUnavailableError | DeadlineExceededError,
+  observability: Observability,
 ): void {
   const kind = failureKind(error);
-  const attributes = {
-    status,
-    dependency: error instanceof DependencyUnavailableError ? error.dependency : error.operation,
-    dependencyFailure: kind,
-    error,
-  };
+  const dependency = error instanceof DependencyUnavailableError ? error.dependency : error.operation;
+  const attributes = { status, dependency, dependencyFailure: kind, error };
+  observability.dependencyFailed(dependency, kind);
   if (kind === 'permanent') logger.error('delivery not taken: a dependency refused it', attributes);
   else logger.warn('delivery not taken: a dependency is unavailable', attributes);
+}
+
+/** The refusal's reason: the `error` code its answer carries (http-responses.ts), one vocabulary. */
+function refusalCode(response: APIGatewayProxyStructuredResultV2): string {
+  try {
+    const code = (JSON.parse(String(response.body)) as { error?: unknown }).error;
+    return typeof code === 'string' ? code : `http_${response.statusCode}`;
+  } catch {
+    return `http_${response.statusCode}`;
+  }
 }
 
 /**

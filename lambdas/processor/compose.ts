@@ -1,9 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeResultsPublisher } from '../adapters/eventbridge/eventbridge-results-publisher.ts';
 import { PublishInOrder } from '../core/processing/results-publishers.ts';
 import { claimStoreFor, type ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
+import { measuredFetcher } from '../adapters/metrics/measured-fetcher.ts';
+import { observedDependency } from '../adapters/metrics/observed-dependency.ts';
+import { flushMetrics, powertoolsObservability } from '../adapters/metrics/powertools-observability.ts';
+import { noObservability, type Observability } from '../core/observability.ts';
 import { SqsMessageDelayer } from '../adapters/sqs/sqs-message-delayer.ts';
 import { SqsResultsPublisher } from '../adapters/sqs/sqs-results-publisher.ts';
 import type { Clock } from '../core/deadline.ts';
@@ -31,25 +36,33 @@ export interface ProcessorWiring extends ClaimsTableWiring {
   readonly clock?: Clock;
   /** A copy of each event on this EventBridge bus too. @default - the results queue only */
   readonly resultsEventBus?: { readonly client: EventBridgeClient; readonly eventBusName: string };
+  /** CloudWatch metrics (AWS): flushed once per invocation. */
+  readonly metrics?: Metrics;
+  /** Where events go without `metrics` (the local stack's no-op, a test's recorder). @default noObservability */
+  readonly observability?: Observability;
 }
 
 /** Puts the processor together from clients and settings: the one wiring AWS and the local stack share. */
 export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandler {
+  const { metrics } = wiring;
+  const observability = metrics ? powertoolsObservability(metrics) : (wiring.observability ?? noObservability);
   const processor = new NotificationProcessor({
-    claims: claimStoreFor(wiring),
-    publisher: resultsPublisher(wiring),
-    ...(wiring.fetcher ? { fetcher: wiring.fetcher } : {}),
+    claims: observedDependency(claimStoreFor(wiring), 'claims table', observability),
+    publisher: observedDependency(resultsPublisher(wiring), 'results publisher', observability),
+    ...(wiring.fetcher ? { fetcher: measuredFetcher(wiring.fetcher, observability) } : {}),
     eventSource: wiring.eventSource,
     retries: { periodMs: wiring.outcomeRetryPeriodSeconds * 1000, conflictMaxReceives: CONFLICT_MAX_RECEIVES },
     ...(wiring.clock ? { clock: wiring.clock } : {}),
+    observability,
   });
   return createProcessorHandler({
     processor,
-    delayer: new SqsMessageDelayer({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }),
+    delayer: observedDependency(new SqsMessageDelayer({ client: wiring.sqs, queueUrl: wiring.intakeQueueUrl }), 'intake queue', observability),
     logger: wiring.logger,
     time: wiring.time,
     ...(wiring.retryDelay ? { retryDelay: wiring.retryDelay } : {}),
     ...(wiring.clock ? { clock: wiring.clock } : {}),
+    ...(metrics ? { flushMetrics: () => flushMetrics(metrics) } : {}),
   });
 }
 

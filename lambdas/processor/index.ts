@@ -4,6 +4,7 @@
  * environment.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -15,8 +16,11 @@ import { unicoCredentialsFromSecret } from '../adapters/secrets-manager/unico-cr
 import { composeProcessorHandler } from './compose.ts';
 import { loadProcessorConfig } from './config.ts';
 import { unicoFetcher } from '../adapters/unico/unico-fetcher.ts';
+import { METRIC_NAMESPACE } from '../adapters/metrics/metric-names.ts';
+import { powertoolsObservability } from '../adapters/metrics/powertools-observability.ts';
 
 const logger = new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: PROCESSOR_FUNCTION.serviceName });
 const config = loadProcessorConfig();
 const time = processorTimeBudget(PROCESSOR_FUNCTION.timeoutSeconds);
 // Timeouts as the intake's: a hung call fails in seconds, and the invocation's own limit cuts it anyway.
@@ -29,6 +33,7 @@ function fetcherFor(unico: NonNullable<typeof config.unico>) {
     credentials: unicoCredentialsFromSecret(new SecretsManagerClient(clientOptions), unico.secretArn),
     dynamodb,
     claimsTableName: config.claimsTableName,
+    onBudgetWait: powertoolsObservability(metrics).budgetWaited,
     onCredentialsUnusable: (reason) =>
       logger.error('Unico credentials are not usable; outcomes wait until they are', { reason, unicoCredentials: 'unusable' }),
   });
@@ -49,4 +54,5 @@ export const handler = composeProcessorHandler({
     ? { resultsEventBus: { client: new EventBridgeClient(clientOptions), eventBusName: config.resultsEventBusName } }
     : {}),
   logger,
+  metrics,
 });

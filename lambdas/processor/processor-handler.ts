@@ -21,6 +21,8 @@ export interface ProcessorHandlerDependencies {
   /** The back-off under every failed receive. @default OUTCOME_RETRY_DELAY (30 s doubling to 15 min) */
   readonly retryDelay?: RetryDelaySchedule;
   readonly clock?: Clock;
+  /** Writes the invocation's metrics (Powertools' publishStoredMetrics), once per invocation. */
+  readonly flushMetrics?: () => void;
 }
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -143,10 +145,14 @@ export function createProcessorHandler(dependencies: ProcessorHandlerDependencie
     logger.addContext(context);
     const endsAt = clock() + context.getRemainingTimeInMillis() - time.marginMs;
     const signal = AbortSignal.timeout(Math.max(0, endsAt - clock()));
-    return processPartialResponse(event, recordHandlerFor(endsAt, signal), new SqsFifoPartialProcessorAsync(), {
-      context,
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
-    });
+    try {
+      return await processPartialResponse(event, recordHandlerFor(endsAt, signal), new SqsFifoPartialProcessorAsync(), {
+        context,
+        skipGroupOnError: true,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      dependencies.flushMetrics?.();
+    }
   };
 }

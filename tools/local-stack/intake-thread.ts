@@ -5,6 +5,7 @@
  * Loaded as a worker, it serves the function; imported, it only exports `localIntake`.
  */
 import { isMainThread } from 'node:worker_threads';
+import { noObservability } from '../../lambdas/core/observability.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
@@ -44,7 +45,8 @@ export async function localIntake(config: LocalIntakeConfig, writeLine: LineWrit
   const authenticator = localAuthenticator(config);
   const target = new FunctionInstances(INTAKE_FUNCTION.serviceName, budget.functionTimeoutSeconds * 1000, () =>
     intakeInstance(INTAKE_FUNCTION.serviceName, config.logFormat, writeLine, (logger) =>
-      composeIntakeHandler({ ...config, dynamodb, sqs, authenticator, logger }),
+      // No CloudWatch locally: no EMF lines on the console.
+      composeIntakeHandler({ ...config, dynamodb, sqs, authenticator, logger, observability: noObservability }),
     ),
   );
   return {

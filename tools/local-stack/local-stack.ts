@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { noObservability } from '../../lambdas/core/observability.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
@@ -291,6 +292,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         time: processorTime,
         fetcher: localUnicoFetcher(processorDynamodb, processorLogger),
         logger: processorLogger,
+        // No CloudWatch here: EMF lines would only clutter the console.
+        observability: noObservability,
       });
       const eventSource = await startSqsEventSource({
         sqs: processorSqs,
@@ -327,6 +330,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         schedule: trackingSchedule,
         time: fallbackTime,
         logger: fallbackLogger,
+        observability: noObservability,
       }),
       functionName: FALLBACK_FUNCTION.serviceName,
       intervalMs: (options.fallbackIntervalSeconds ?? FALLBACK_INTERVAL.localSeconds) * 1000,

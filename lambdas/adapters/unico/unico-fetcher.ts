@@ -3,6 +3,7 @@ import { createDynamoDbRequestBudget } from '../dynamodb/dynamodb-rate-window-st
 import { UnicoApiClient } from './unico-api-client.ts';
 import type { UnicoApiSettings, UnicoCredentialsSecret } from '../../contracts/unico-api.ts';
 import { UnicoTransientError, type FetchedProcess, type ProcessFetcher } from '../../core/unico/process-fetcher.ts';
+import type { RequestBudget } from '../../core/unico/request-budget.ts';
 
 export interface UnicoFetcherWiring {
   readonly api: UnicoApiSettings;
@@ -15,6 +16,8 @@ export interface UnicoFetcherWiring {
   readonly claimsTableName: string;
   /** Told once per failed attempt to build the client (never with the secret's content). */
   readonly onCredentialsUnusable: (reason: string) => void;
+  /** Told how long each granted call waited for the shared budget (a metric). */
+  readonly onBudgetWait?: (ms: number) => void;
 }
 
 /**
@@ -26,11 +29,23 @@ export interface UnicoFetcherWiring {
  * without their outcome.
  */
 export function unicoFetcher(wiring: UnicoFetcherWiring): ProcessFetcher {
-  const budget = createDynamoDbRequestBudget({
+  const shared = createDynamoDbRequestBudget({
     client: wiring.dynamodb,
     tableName: wiring.claimsTableName,
     maxPerSecond: wiring.api.maxRequestsPerSecond,
   });
+  const { onBudgetWait } = wiring;
+  const budget: RequestBudget =
+    onBudgetWait === undefined
+      ? shared
+      : {
+          acquire: async (signal, notAfterMs) => {
+            const startedAt = Date.now();
+            await shared.acquire(signal, notAfterMs);
+            onBudgetWait(Date.now() - startedAt);
+          },
+          pauseUntil: (epochMs) => shared.pauseUntil(epochMs),
+        };
   let client: { readonly credentials: UnicoCredentialsSecret; readonly client: UnicoApiClient } | undefined;
 
   const clientFor = async (): Promise<UnicoApiClient> => {

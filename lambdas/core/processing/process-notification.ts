@@ -16,6 +16,7 @@ import {
   type ResultsEventAttributes,
 } from '../../contracts/results-event.ts';
 import type { ClaimLedger, ConfirmationSummary, ResultsPublisher } from './ports.ts';
+import { noObservability, type Observability } from '../observability.ts';
 
 /**
  * - `published`: the event is on the results queue and the claim is confirmed;
@@ -96,6 +97,8 @@ export interface NotificationProcessorDependencies {
   readonly confirmPauseMs?: number;
   readonly clock?: Clock;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told each confirmation's lag from the claim. @default noObservability */
+  readonly observability?: Observability;
 }
 
 /** What the event carries about the outcome, and what the claim keeps of it. */
@@ -132,6 +135,7 @@ export class NotificationProcessor {
   readonly #confirmPauseMs: number;
   readonly #clock: Clock;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #observability: Observability;
 
   constructor(dependencies: NotificationProcessorDependencies) {
     this.#claims = dependencies.claims;
@@ -143,6 +147,7 @@ export class NotificationProcessor {
     this.#confirmPauseMs = dependencies.confirmPauseMs ?? 200;
     this.#clock = dependencies.clock ?? systemClock;
     this.#sleep = dependencies.sleep ?? ((ms, signal) => sleep(ms, undefined, signal === undefined ? {} : { signal }));
+    this.#observability = dependencies.observability ?? noObservability;
   }
 
   async process(message: IntakeMessage, attempt: ProcessingAttempt): Promise<ProcessingOutcome> {
@@ -172,7 +177,11 @@ export class NotificationProcessor {
       event = this.#eventFor(message, report);
     }
     await this.#publisher.publish(event, attributes, signal);
-    await this.#confirm(key, this.#summaryOf(report), signal);
+    const summary = this.#summaryOf(report);
+    await this.#confirm(key, summary, signal);
+    // From the claim (the notification's receipt, which the claim keeps) to its confirmation.
+    const claimedAt = Date.parse(claim?.receivedAt ?? message.receivedAt);
+    if (Number.isFinite(claimedAt)) this.#observability.claimConfirmed(Date.parse(summary.confirmedAt) - claimedAt);
     return 'published';
   }
 
