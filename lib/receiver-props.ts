@@ -27,6 +27,7 @@ import { isHttpUrl } from '../lambdas/contracts/settings.ts';
 import { budgetCapacityProblem } from '../lambdas/contracts/request-budget-capacity.ts';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   capacityProblems,
   DEFAULT_UNICO_CONCURRENCY,
@@ -345,6 +346,24 @@ export interface UnicoWebhookReceiverProps {
    * @default - no archive
    */
   readonly resultsArchiveRetention?: Duration;
+
+  // Observability (docs/operations.md).
+  /**
+   * The SNS topic every alarm notifies, in alarm and back to OK.
+   * @default - a topic is created (encrypted with the AWS-managed SNS key, TLS only)
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * An e-mail address subscribed to the alarm topic (AWS sends a confirmation e-mail first).
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * X-Ray active tracing on the functions, and on the stage with the REST API front (an HTTP API
+   * has no X-Ray). No X-Ray SDK is bundled: Lambda's own segments only.
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** The props with every default applied, checked. */
@@ -386,6 +405,9 @@ export interface ReceiverSettings {
   /** The bus that gets a copy of each event: `true` to create one, yours, or none. */
   readonly resultsEventBus?: IEventBus | true;
   readonly resultsArchiveRetentionDays?: number;
+  // Observability (docs/operations.md).
+  /** X-Ray active tracing on the functions (and the REST API's stage). */
+  readonly tracing: boolean;
 }
 
 /** The heading of the error the construct throws for invalid props. */
@@ -467,6 +489,9 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
   if (budgetProblem) problems.push(budgetProblem);
 
   const eventBus = resultsEventBusSettings(props, problems);
+  if (props.alarmEmail !== undefined && known(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+    problems.push('alarmEmail: must be an e-mail address');
+  }
   if (problems.length > 0) throw new ConfigurationError(PROPS_ERROR_HEADING, problems);
   return {
     auth,
@@ -490,6 +515,7 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
     outcomeRetryPeriodSeconds,
     ...fallback,
     ...(unico ? { unico } : {}),
+    tracing: props.tracing ?? false,
   };
 }
 
