@@ -11,7 +11,11 @@
  * them together.
  */
 import { intakeMaxReceiveCount } from '../lambdas/contracts/outcome-retries.ts';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm as CloudWatchAlarm, type Alarm, type Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { CfnStage } from 'aws-cdk-lib/aws-apigateway';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { alarmTopic, notifyOn, ReceiverAlarms } from './constructs/alarms.ts';
+import { receiverDashboard } from './constructs/dashboard.ts';
 import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Method, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
@@ -133,6 +137,18 @@ export class UnicoWebhookReceiver extends Construct {
   /** In alarm when a tracked process expired without a result (with `unico` only). */
   public readonly trackingExpiredAlarm?: Alarm;
 
+  // Observability (docs/operations.md).
+  /** Every alarm's action (in alarm and OK): the topic you passed, or one created here. */
+  public readonly alarmTopic: ITopic;
+  /** Every alarm of this construct, each notifying `alarmTopic`. */
+  public readonly alarms: readonly Alarm[];
+  /** One CloudWatch dashboard, named after the stack. */
+  public readonly dashboard: Dashboard;
+  /** In alarm when 5% or more of the webhook's answers are 5xx. */
+  public readonly api5xxRateAlarm: Alarm;
+  /** In alarm on a spike of 401 answers (probing, or an old credential in Unico's form). */
+  public readonly unauthorizedAlarm: Alarm;
+
   constructor(scope: Construct, id: string, props: UnicoWebhookReceiverProps = {}) {
     super(scope, id);
     let settings = receiverSettings(props);
@@ -229,6 +245,7 @@ export class UnicoWebhookReceiver extends Construct {
 
     // Tracking and the fallback need GetProcess, so they come with outcome fetching.
     let tracking: TrackingFunction | undefined;
+    let fallbackConstruct: FallbackFunction | undefined;
     if (unico && this.unicoCredentials) {
       this.trackingTable = trackingTable(this, removalPolicy);
       tracking = new TrackingFunction(this, 'Tracking', { settings, trackingTable: this.trackingTable });
@@ -243,6 +260,7 @@ export class UnicoWebhookReceiver extends Construct {
       this.fallbackFunction = fallback.function;
       this.fallbackRecoveriesAlarm = fallback.recoveriesAlarm;
       this.trackingExpiredAlarm = fallback.expiredAlarm;
+      fallbackConstruct = fallback;
     }
 
     const api = webhookApi(this, this.intakeFunction, settings, tracking?.function);
@@ -256,6 +274,40 @@ export class UnicoWebhookReceiver extends Construct {
     this.accessLogGroup = api.accessLogGroup;
     this.webhookUrl = api.webhookUrl;
     this.authSetup = unicoFormSetup(settings.authSettings, this.authSecret, this.cognito);
+
+    // Observability (docs/operations.md): receiver-wide alarms, one topic as the action of every
+    // alarm in this construct (whoever made it), the dashboard, and X-Ray on the REST stage.
+    const receiverAlarms = new ReceiverAlarms(this, 'Alarms', {
+      ...(this.api ? { api: this.api } : {}),
+      ...(this.restApi ? { restApi: this.restApi } : {}),
+      intakeQueue: this.intakeQueue,
+      resultsQueue: this.resultsQueue,
+      claimsTable: this.claimsTable,
+      // Past the retry period a message is published as outcome_unavailable: older means stuck.
+      intakeOldestMessageSeconds: settings.outcomeRetryPeriodSeconds + 3600,
+    });
+    this.api5xxRateAlarm = receiverAlarms.api5xxRateAlarm;
+    this.unauthorizedAlarm = intakeFunction.unauthorizedAlarm;
+    this.alarmTopic = alarmTopic(this, props.alarmTopic, props.alarmEmail);
+    this.alarms = this.node.findAll().filter((child): child is Alarm => child instanceof CloudWatchAlarm);
+    notifyOn(this.alarmTopic, this.alarms);
+    this.dashboard = receiverDashboard(this, {
+      ...(this.api ? { api: this.api } : {}),
+      ...(this.restApi ? { restApi: this.restApi } : {}),
+      intake: intakeFunction,
+      processor,
+      ...(fallbackConstruct ? { fallback: fallbackConstruct } : {}),
+      queues: {
+        intake: this.intakeQueue,
+        'intake DLQ': this.intakeDeadLetterQueue,
+        results: this.resultsQueue,
+        'results DLQ': this.resultsDeadLetterQueue,
+      },
+      alarms: this.alarms,
+    });
+    if (settings.tracing && this.restApi) {
+      (this.restApi.deploymentStage.node.defaultChild as CfnStage).tracingEnabled = true;
+    }
 
     this.nagAcknowledgements = (props.acknowledgeNagFindings ?? true) ? acknowledgeNagFindings(this) : [];
   }

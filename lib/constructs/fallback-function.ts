@@ -4,7 +4,6 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -14,6 +13,7 @@ import { TRACKING_TABLE } from '../../lambdas/contracts/tracking-table.ts';
 import { unicoApiEnvironment, type UnicoApiSettings } from '../../lambdas/contracts/unico-api.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
 import { ProjectFunctionConstruct } from './project-function-construct.ts';
+import { METRIC_NAMES } from '../../lambdas/adapters/metrics/metric-names.ts';
 
 export interface FallbackFunctionProps {
   readonly settings: ReceiverSettings;
@@ -35,6 +35,8 @@ export class FallbackFunction extends ProjectFunctionConstruct {
   public readonly recoveriesAlarm: Alarm;
   /** In alarm when a tracked process passed its expiry without a result. */
   public readonly expiredAlarm: Alarm;
+  /** In alarm when a dependency refused the fallback for good. */
+  public readonly permanentFailureAlarm: Alarm;
   public readonly schedule: Rule;
 
   constructor(scope: Construct, id: string, props: FallbackFunctionProps) {
@@ -80,19 +82,19 @@ export class FallbackFunction extends ProjectFunctionConstruct {
       targets: [new LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
 
-    this.recoveriesAlarm = this.alarmOnLogLines(
-      'FallbackRecoveries',
-      FilterPattern.numberValue('$.fallbackRecovered', '=', 1),
+    this.recoveriesAlarm = this.alarmOnMetric(
+      this.metric(METRIC_NAMES.fallbackRecoveries, { period: Duration.hours(1) }),
       'RecoveriesAlarm',
       `The fallback recovered ${settings.fallbackRecoveryAlarmThreshold} or more finished processes within an hour whose webhook never came: Unico's webhooks are failing. Check the webhook form in Unico's portal (URL, credentials, timeout) and the intake's logs for refusals.`,
-      { threshold: settings.fallbackRecoveryAlarmThreshold, period: Duration.hours(1) },
+      { threshold: settings.fallbackRecoveryAlarmThreshold },
     );
-    this.expiredAlarm = this.alarmOnLogLines(
-      'TrackedProcessesExpired',
-      FilterPattern.numberValue('$.trackingExpired', '=', 1),
+    this.expiredAlarm = this.alarmOnMetric(
+      this.metric(METRIC_NAMES.trackedProcessesExpired, { period: Duration.hours(1) }),
       'ExpiredAlarm',
-      'A tracked process passed its expiry with neither a webhook nor a result from GetProcess: the person may never have finished, or Unico lost it. GET /processes/{id} tells its status.',
-      { period: Duration.hours(1) },
+      'A tracked process passed its expiry with neither a webhook nor a result from GetProcess: the person may never have finished, or Unico lost it. The fallback\'s log line names the processId; GET /processes/{id} tells its status.',
+    );
+    this.permanentFailureAlarm = this.alarmOnPermanentFailures(
+      'The fallback is refused for good by the tracking table, the claims table or the intake queue (access denied, a missing resource): tracked processes are not checked until the deployment is fixed. Its ERROR lines name the dependency.',
     );
   }
 }

@@ -9,6 +9,10 @@ import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { webhookAuthEnvironment } from '../../lambdas/contracts/webhook-auth.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
 import { ProjectFunctionConstruct } from './project-function-construct.ts';
+import { METRIC_DIMENSIONS, METRIC_NAMES } from '../../lambdas/adapters/metrics/metric-names.ts';
+
+/** 401 answers within 5 minutes that raise the alarm: more than a stray request, fewer than a flush. */
+export const UNAUTHORIZED_SPIKE = 20;
 
 export interface IntakeFunctionProps {
   readonly settings: ReceiverSettings;
@@ -25,10 +29,12 @@ export interface IntakeFunctionProps {
  */
 export class IntakeFunction extends ProjectFunctionConstruct {
   /**
-   * In alarm when a dependency refused a delivery for good (the intake's log lines with
-   * `dependencyFailure` = `permanent`): deliveries get 503 until a person fixes the deployment.
+   * In alarm when a dependency refused a delivery for good (the intake's PermanentDependencyFailures
+   * metric): deliveries get 503 until a person fixes the deployment.
    */
   public readonly permanentFailureAlarm: Alarm;
+  /** In alarm on a spike of 401 answers: probing, or Unico's form holding an old credential. */
+  public readonly unauthorizedAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: IntakeFunctionProps) {
     const { settings } = props;
@@ -62,6 +68,12 @@ export class IntakeFunction extends ProjectFunctionConstruct {
 
     this.permanentFailureAlarm = this.alarmOnPermanentFailures(
       'Unico deliveries are answered 503 because a dependency refuses them for good (access denied, missing table or queue, refused contents). Unico retries; fix the deployment before its attempts run out.',
+    );
+    this.unauthorizedAlarm = this.alarmOnMetric(
+      this.metric(METRIC_NAMES.refused, { dimensions: { [METRIC_DIMENSIONS.reason]: 'unauthorized' } }),
+      'UnauthorizedAlarm',
+      `${UNAUTHORIZED_SPIKE} or more deliveries were answered 401 within 5 minutes. If the intake's "delivery refused" lines carry Unico's user agent and address, Unico's webhook form holds an old or wrong credential (after a rotation, say): deliveries are lost once Unico gives up, so correct the form (docs/security.md, rotation). Otherwise someone is probing the URL: consider the rest-api-waf front and its per-address limit.`,
+      { threshold: UNAUTHORIZED_SPIKE },
     );
   }
 }

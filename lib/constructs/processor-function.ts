@@ -4,7 +4,6 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { RESULTS_EVENT_BUS_ENVIRONMENT } from '../../lambdas/contracts/results-event-bus.ts';
@@ -12,6 +11,7 @@ import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { unicoApiEnvironment, type UnicoApiSettings } from '../../lambdas/contracts/unico-api.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
 import { ProjectFunctionConstruct } from './project-function-construct.ts';
+import { METRIC_NAMES } from '../../lambdas/adapters/metrics/metric-names.ts';
 
 export interface ProcessorFunctionProps {
   readonly settings: ReceiverSettings;
@@ -35,6 +35,12 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
   public readonly permanentFailureAlarm: Alarm;
   /** In alarm when Unico refuses the service account's credentials, or they cannot be read or used. */
   public readonly unicoCredentialsAlarm: Alarm;
+  /** In alarm when an invocation failed as a whole (a crash, a timeout). */
+  public readonly errorsAlarm: Alarm;
+  /** In alarm when Lambda throttled the processor. */
+  public readonly throttlesAlarm: Alarm;
+  /** In alarm when the p99 duration passes 80% of the timeout. */
+  public readonly durationAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
     const { settings } = props;
@@ -73,11 +79,30 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
       'The processor is refused for good by the claims table or a queue (access denied, a missing resource): messages wait in the intake queue until the deployment is fixed.',
     );
     const periodHours = Math.round((settings.outcomeRetryPeriodSeconds / 3600) * 10) / 10;
-    this.unicoCredentialsAlarm = this.alarmOnLogLines(
-      'UnicoCredentialsRefused',
-      FilterPattern.exists('$.unicoCredentials'),
+    this.unicoCredentialsAlarm = this.alarmOnMetric(
+      this.metric(METRIC_NAMES.unicoCredentialsRefused),
       'UnicoCredentialsAlarm',
-      `Finished processes wait for their outcome: Unico refuses the service account's credentials (the log line names the status and Unico's error code: a key that is not the service account's, a revoked account, a wrong API key), or the UnicoCredentials secret is empty or unreadable. Fix the secret; outcomes not fetched within ${periodHours} hours of their webhook are published as outcome_unavailable.`,
+      `Finished processes wait for their outcome: Unico refuses the service account's credentials (the processor's log line names the status and Unico's error code: a key that is not the service account's, a revoked account, a wrong API key), or the UnicoCredentials secret is empty or unreadable. Fix the secret; outcomes not fetched within ${periodHours} hours of their webhook are published as outcome_unavailable.`,
+    );
+
+    // Lambda's own metrics: an invocation that failed as a whole (a crash, a timeout), one that
+    // Lambda refused to start, and runs close to the timeout.
+    this.errorsAlarm = this.alarmOnMetric(
+      this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'ErrorsAlarm',
+      'Processor invocations failed as a whole (a crash or a timeout, not a single message given back): their messages come back after the visibility timeout. Read the processor\'s ERROR lines and "Task timed out" lines in its log group; fix, and the messages are processed on their next receive.',
+    );
+    this.throttlesAlarm = this.alarmOnMetric(
+      this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'ThrottlesAlarm',
+      "Lambda throttled the processor: the account's concurrency is used up by other functions. Messages wait in the intake queue (see its oldest message's age); raise the account's concurrency limit or reserve concurrency for the processor.",
+    );
+    const nearTimeoutMs = Math.round(PROCESSOR_FUNCTION.timeoutSeconds * 1000 * 0.8);
+    this.durationAlarm = this.alarmOnMetric(
+      this.function.metricDuration({ period: Duration.minutes(5), statistic: 'p99' }),
+      'DurationAlarm',
+      `The processor's p99 duration passed ${nearTimeoutMs} ms, 80% of its ${PROCESSOR_FUNCTION.timeoutSeconds}-second timeout: Unico or the request budget is slow (see OutcomeFetchLatency and BudgetWait on the dashboard). Messages it cannot start are given back; if this lasts, lower processorMaxConcurrency or raise unico.maxRequestsPerSecond within Unico's budget.`,
+      { threshold: nearTimeoutMs },
     );
 
     // Batches with partial failures; a bounded number of concurrent processors keeps the calls

@@ -2,16 +2,17 @@ import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, Metric, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FilterPattern, type IFilterPattern, type LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRIC_NAMES, METRIC_NAMESPACE, SERVICE_DIMENSION } from '../../lambdas/adapters/metrics/metric-names.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
 import { projectFunction, type ProjectFunctionProps } from './project-function.ts';
 
-/** Where the receiver's own metrics (from its log lines) are published. */
-export const METRIC_NAMESPACE = 'UnicoWebhookReceiver';
+/** Where the receiver's own metrics (Powertools Metrics, EMF) are published. */
+export { METRIC_NAMESPACE } from '../../lambdas/adapters/metrics/metric-names.ts';
 
-/** What a function is: everything but the receiver-wide settings (log retention, removal policy). */
-export type FunctionDefinition = Omit<ProjectFunctionProps, 'logRetention' | 'removalPolicy'>;
+/** What a function is: everything but the receiver-wide settings (log retention, removal policy, tracing). */
+export type FunctionDefinition = Omit<ProjectFunctionProps, 'logRetention' | 'removalPolicy' | 'tracing'>;
 
 /**
  * One function of the receiver as a sub-construct: the function, its role and its log group,
@@ -23,6 +24,10 @@ export abstract class ProjectFunctionConstruct extends Construct {
   /** Holds only what `grant*` adds (and writing to its own log group). */
   public readonly role: Role;
   public readonly logGroup: LogGroup;
+  /** Powertools' `service`: the dimension of this function's own metrics. */
+  public readonly serviceName: string;
+  /** Every alarm this construct made (the receiver gives each its actions). */
+  public readonly alarms: Alarm[] = [];
 
   protected constructor(scope: Construct, id: string, settings: ReceiverSettings, definition: FunctionDefinition) {
     super(scope, id);
@@ -30,57 +35,46 @@ export abstract class ProjectFunctionConstruct extends Construct {
       ...definition,
       logRetention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
+      tracing: settings.tracing,
     });
     this.function = built.function;
     this.role = built.role;
     this.logGroup = built.logGroup;
+    this.serviceName = definition.serviceName;
   }
 
-  /**
-   * An alarm on this function's log lines that carry `dependencyFailure` = `permanent`: something
-   * only a person can fix (access denied, a missing resource, refused contents, unusable
-   * credentials). No action is attached: add yours.
-   */
-  protected alarmOnPermanentFailures(description: string): Alarm {
-    return this.alarmOnLogLines(
-      'PermanentDependencyFailures',
-      FilterPattern.stringValue('$.dependencyFailure', '=', 'permanent'),
-      'PermanentFailureAlarm',
-      description,
-    );
-  }
-
-  /**
-   * An alarm on this function's log lines that match `pattern`, counted in `metricName`: in alarm
-   * when `threshold` or more (default 1) are written within `period` (default 5 minutes).
-   */
-  protected alarmOnLogLines(
+  /** One of this function's own metrics (lambdas/adapters/metrics/metric-names.ts). */
+  public metric(
     metricName: string,
-    pattern: IFilterPattern,
-    alarmId: string,
-    description: string,
-    options: { readonly threshold?: number; readonly period?: Duration } = {},
-  ): Alarm {
-    this.logGroup.addMetricFilter(metricName, {
-      filterPattern: pattern,
-      metricNamespace: METRIC_NAMESPACE,
-      metricName,
-      metricValue: '1',
-      // Powertools writes the function's name on every line of an invocation.
-      dimensions: { FunctionName: '$.function_name' },
-    });
+    options: { readonly statistic?: string; readonly period?: Duration; readonly dimensions?: Readonly<Record<string, string>> } = {},
+  ): Metric {
     return new Metric({
       namespace: METRIC_NAMESPACE,
       metricName,
-      dimensionsMap: { FunctionName: this.function.functionName },
-      statistic: 'Sum',
+      dimensionsMap: { [SERVICE_DIMENSION]: this.serviceName, ...options.dimensions },
+      statistic: options.statistic ?? 'Sum',
       period: options.period ?? Duration.minutes(5),
-    }).createAlarm(this, alarmId, {
+    });
+  }
+
+  /**
+   * An alarm on this function's PermanentDependencyFailures metric: something only a person can
+   * fix (access denied, a missing resource, refused contents, unusable credentials).
+   */
+  protected alarmOnPermanentFailures(description: string): Alarm {
+    return this.alarmOnMetric(this.metric(METRIC_NAMES.permanentDependencyFailures), 'PermanentFailureAlarm', description);
+  }
+
+  /** In alarm when `metric` reaches `threshold` (default 1) within one period; no data is fine. */
+  protected alarmOnMetric(metric: Metric, alarmId: string, description: string, options: { readonly threshold?: number } = {}): Alarm {
+    const alarm = metric.createAlarm(this, alarmId, {
       alarmDescription: description,
       threshold: options.threshold ?? 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.alarms.push(alarm);
+    return alarm;
   }
 }

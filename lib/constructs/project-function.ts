@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -27,6 +27,8 @@ export interface ProjectFunctionProps {
   readonly memorySize?: number;
   /** @default none: the account's unreserved concurrency */
   readonly reservedConcurrentExecutions?: number;
+  /** X-Ray active tracing (Lambda's own segments; no X-Ray SDK in the bundle). @default false */
+  readonly tracing?: boolean;
 }
 
 export interface ProjectFunction {
@@ -63,6 +65,7 @@ export function projectFunction(scope: Construct, id: string, props: ProjectFunc
     memorySize: props.memorySize ?? 512,
     ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     timeout: props.timeout,
+    ...(props.tracing === true ? { tracing: Tracing.ACTIVE } : {}),
     role,
     logGroup,
     environment: {

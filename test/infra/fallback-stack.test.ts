@@ -113,15 +113,9 @@ describe('tracking and the fallback (with outcome fetching)', () => {
   it('alarms on recoveries by the fallback above the threshold and on tracked processes that expired', () => {
     const template = synth(WITH_UNICO);
 
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: '{ $.fallbackRecovered = 1 }',
-      MetricTransformations: [Match.objectLike({ MetricName: 'FallbackRecoveries' })],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FallbackRecoveries', Threshold: 10, Period: 3600 });
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: '{ $.trackingExpired = 1 }',
-      MetricTransformations: [Match.objectLike({ MetricName: 'TrackedProcessesExpired' })],
-    });
+    const fallbackService = [{ Name: 'service', Value: 'unico-webhook-fallback' }];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FallbackRecoveries', Threshold: 10, Period: 3600, Dimensions: fallbackService });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TrackedProcessesExpired', Threshold: 1, Period: 3600, Dimensions: fallbackService });
     template.hasOutput('FallbackRecoveriesAlarmName', Match.objectLike({}));
     template.hasOutput('TrackingExpiredAlarmName', Match.objectLike({}));
   });

@@ -201,25 +201,14 @@ describe('UnicoWebhookStack (cdk.json defaults: stage prod, auth basic)', () => 
     expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
   });
 
-  it('alarms when a dependency refuses deliveries for good, matched on the intake log field', () => {
+  it("alarms when a dependency refuses deliveries for good, on the intake's PermanentDependencyFailures metric", () => {
     const { template } = synth();
 
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: Match.stringLikeRegexp('IntakeLogGroup') },
-      FilterPattern: '{ $.dependencyFailure = "permanent" }',
-      MetricTransformations: [
-        Match.objectLike({
-          MetricNamespace: 'UnicoWebhookReceiver',
-          MetricName: 'PermanentDependencyFailures',
-          MetricValue: '1',
-          Dimensions: [{ Key: 'FunctionName', Value: '$.function_name' }],
-        }),
-      ],
-    });
+    template.resourceCountIs('AWS::Logs::MetricFilter', 0);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'UnicoWebhookReceiver',
       MetricName: 'PermanentDependencyFailures',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('IntakeFunction') } }],
+      Dimensions: [{ Name: 'service', Value: 'unico-webhook-intake' }],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
@@ -471,32 +460,23 @@ describe('processor and results queue', () => {
     expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
   });
 
-  it("alarms when the processor cannot go on without a person, matched on its own log lines", () => {
+  it("alarms when the processor cannot go on without a person, on its own metric", () => {
     const { template } = synth();
 
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: Match.stringLikeRegexp('ProcessorLogGroup') },
-      FilterPattern: '{ $.dependencyFailure = "permanent" }',
-    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'PermanentDependencyFailures',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('ProcessorFunction') } }],
+      Dimensions: [{ Name: 'service', Value: 'unico-webhook-processor' }],
     });
     template.hasOutput('ProcessorPermanentFailureAlarmName', { Value: { Ref: Match.stringLikeRegexp('ProcessorPermanentFailureAlarm') } });
   });
 
-  it("alarms when Unico refuses the service account's credentials, on the processor's unicoCredentials lines", () => {
+  it("alarms when Unico refuses the service account's credentials, on the processor's UnicoCredentialsRefused metric", () => {
     const { template } = synth();
 
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: Match.stringLikeRegexp('ProcessorLogGroup') },
-      FilterPattern: '{ $.unicoCredentials = "*" }',
-      MetricTransformations: [Match.objectLike({ MetricName: 'UnicoCredentialsRefused', MetricValue: '1' })],
-    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'UnicoCredentialsRefused',
       Threshold: 1,
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('ProcessorFunction') } }],
+      Dimensions: [{ Name: 'service', Value: 'unico-webhook-processor' }],
     });
     template.hasOutput('UnicoCredentialsAlarmName', { Value: { Ref: Match.stringLikeRegexp('UnicoCredentialsAlarm') } });
   });
