@@ -72,6 +72,11 @@ export interface StackConfig {
   readonly resultsEventBus?: true | string;
   /** Days the receiver's events are archived on that bus, for replay. */
   readonly resultsArchiveDays?: number;
+  // Observability (docs/operations.md).
+  /** Subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
+  /** X-Ray active tracing on the functions (and the REST stage). */
+  readonly tracing: boolean;
 }
 
 /** An EventBridge event bus ARN. */
@@ -239,6 +244,13 @@ const KEYS = {
     allowed: "an integer from 1 to 3650 (days the results bus's archive keeps the receiver's events, for replay)",
   },
   kmsKey: { schema: booleanSetting, fallback: false, allowed: 'true or false (a customer-managed KMS key for the results queues)' },
+  // Observability (docs/operations.md).
+  alarmEmail: {
+    schema: v.pipe(v.string(), v.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/)),
+    fallback: undefined,
+    allowed: 'an e-mail address (subscribed to the alarm topic; AWS asks it to confirm)',
+  },
+  tracing: { schema: booleanSetting, fallback: false, allowed: 'true or false (X-Ray active tracing on the functions and the REST stage)' },
   authSecretArn: {
     schema: v.pipe(v.string(), v.regex(SECRET_ARN)),
     fallback: undefined,
@@ -439,6 +451,8 @@ export function loadStackConfig(context: Record<string, unknown>): StackConfig {
       ...(parsed.fallbackMaxCheckIntervalSeconds !== undefined ? { maxCheckIntervalSeconds: parsed.fallbackMaxCheckIntervalSeconds } : {}),
     },
     ...(bus !== undefined ? { resultsEventBus: bus } : {}),
+    ...(parsed.alarmEmail !== undefined ? { alarmEmail: parsed.alarmEmail } : {}),
+    tracing: parsed.tracing ?? false,
     ...(bus !== undefined && parsed.resultsArchiveDays !== undefined ? { resultsArchiveDays: parsed.resultsArchiveDays } : {}),
     ...(cognito ? { cognito: parsed.oauth2DomainPrefix !== undefined ? { domainPrefix: parsed.oauth2DomainPrefix } : {} } : {}),
     ...(serviceAccount !== undefined

@@ -71,6 +71,8 @@ export class UnicoWebhookStack extends Stack {
             ...(config.resultsArchiveDays !== undefined ? { resultsArchiveRetention: Duration.days(config.resultsArchiveDays) } : {}),
           }
         : {}),
+      ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
+      tracing: config.tracing,
       // A development stage is disposable; any other keeps its data when the stack goes.
       removalPolicy: config.development ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
@@ -101,6 +103,11 @@ export class UnicoWebhookStack extends Stack {
         value: this.receiver.authSecret.secretArn,
       });
     }
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Every alarm notifies this SNS topic (in alarm and OK): subscribe your on-call to it',
+      value: this.receiver.alarmTopic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', { description: 'The CloudWatch dashboard (docs/operations.md)', value: this.receiver.dashboard.dashboardName });
     new CfnOutput(this, 'IntakeQueueUrl', { value: this.receiver.intakeQueue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: this.receiver.intakeDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'ClaimsTableName', { value: this.receiver.claimsTable.tableName });
