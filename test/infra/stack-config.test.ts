@@ -30,7 +30,13 @@ describe('loadStackConfig', () => {
       outcomeRetryPeriodHours: 3,
       fallback: {},
       defences: { unicoConcurrency: 500, front: 'http-api', kmsKey: false },
+      tracing: false,
     });
+  });
+
+  it('reads alarmEmail and tracing, and refuses an address that is not one', () => {
+    expect(loadStackConfig({ alarmEmail: 'oncall@example.com', tracing: 'true' })).toMatchObject({ alarmEmail: 'oncall@example.com', tracing: true });
+    expect(() => loadStackConfig({ alarmEmail: 'oncall' })).toThrow(/alarmEmail/);
   });
 
   it('reads the defences: concurrency, front, WAF, key and secrets of your own, each where it applies', () => {
@@ -100,6 +106,7 @@ describe('loadStackConfig', () => {
       outcomeRetryPeriodHours: 12,
       defences: { unicoConcurrency: 500, front: 'http-api', kmsKey: false },
       fallback: {},
+      tracing: false,
     });
   });
 
