@@ -143,6 +143,7 @@ describe('the local inspector (npm start, headless Chromium)', () => {
     await page.locator('#unico-message', { hasText: 'no webhook sent' }).waitFor({ timeout: 5_000 });
     await page.locator('#sim-open').click();
 
+    await page.locator('#process-id', { hasText: processId }).waitFor({ timeout: 5_000 });
     await page.locator('#process-simulator', { hasText: 'PROCESS_STATE_FINISHED' }).waitFor({ timeout: 5_000 });
     await expect(page.locator('#process-simulator').textContent()).resolves.toContain('••••••');
     await expect(page.locator('#process-claims').textContent()).resolves.toBe('no claim');

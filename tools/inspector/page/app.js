@@ -129,6 +129,9 @@ async function openProcess(processId, reveal) {
   revealed = reveal;
   $('#detail').hidden = false;
   $('#process-view').hidden = false;
+  // Never show the previous process's claims and outcome under this one while its view loads.
+  $('#process-id').textContent = processId;
+  for (const id of ['#process-detected-by', '#process-claims', '#process-intake', '#process-results', '#process-simulator']) $(id).textContent = 'loading…';
   await showProcess(processId);
 }
 
