@@ -22,7 +22,7 @@ import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -67,7 +67,7 @@ export class UnicoWebhookReceiver extends Construct {
   /** Access logs of the stage (JSON, no headers or bodies). */
   public readonly accessLogGroup: LogGroup;
   /** The intake Lambda: authenticates, claims, enqueues. */
-  public readonly intakeFunction: NodejsFunction;
+  public readonly intakeFunction: LambdaFunction;
   /** The intake function's role (its policies come only from `grant*`). */
   public readonly intakeRole: Role;
   /** The intake function's logs. */
@@ -93,7 +93,7 @@ export class UnicoWebhookReceiver extends Construct {
   /** In alarm when a message sits in the results dead-letter queue. */
   public readonly resultsDeadLetterAlarm: Alarm;
   /** The processor Lambda: the intake queue's consumer. */
-  public readonly processorFunction: NodejsFunction;
+  public readonly processorFunction: LambdaFunction;
   /** The processor's role (its policies come only from `grant*`). */
   public readonly processorRole: Role;
   /** In alarm when the processor cannot fetch outcomes without a person (unusable Unico credentials). */
@@ -125,13 +125,13 @@ export class UnicoWebhookReceiver extends Construct {
   /** The archive of the receiver's events on that bus (`resultsArchiveRetention`). */
   public readonly resultsArchive?: Archive;
   /** Serves the tracking routes (with `unico` only). */
-  public readonly trackingFunction?: NodejsFunction;
+  public readonly trackingFunction?: LambdaFunction;
   /** The IAM-authorised tracking routes (with `unico` only): grant callers with `grantTracking`. */
   public readonly trackingRoutes: readonly (HttpRoute | Method)[];
   /** `<api>/processes`, for the integrator's backend (with `unico` only). */
   public readonly trackingUrl?: string;
   /** The scheduled GetProcess fallback (with `unico` only). */
-  public readonly fallbackFunction?: NodejsFunction;
+  public readonly fallbackFunction?: LambdaFunction;
   /** In alarm when the fallback recovers many outcomes: Unico's webhooks are failing (with `unico` only). */
   public readonly fallbackRecoveriesAlarm?: Alarm;
   /** In alarm when a tracked process expired without a result (with `unico` only). */

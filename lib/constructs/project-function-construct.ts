@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, Metric, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Role } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRIC_NAMES, METRIC_NAMESPACE, SERVICE_DIMENSION } from '../../lambdas/adapters/metrics/metric-names.ts';
@@ -20,7 +20,7 @@ export type FunctionDefinition = Omit<ProjectFunctionProps, 'logRetention' | 're
  * event sources and alarms.
  */
 export abstract class ProjectFunctionConstruct extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: LambdaFunction;
   /** Holds only what `grant*` adds (and writing to its own log group). */
   public readonly role: Role;
   public readonly logGroup: LogGroup;
