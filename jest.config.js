@@ -27,6 +27,8 @@ export default {
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // npm pack, the tarball installed in a fresh folder, a second CDK app synthesised there.
+    { ...common, displayName: 'package', testMatch: ['<rootDir>/test/package/**/*.test.ts'] },
     // Load runs alone (npm run test:load, after the other tiers in npm test): 500 deliveries in
     // flight take both cores, and a test beside it would measure the machine, not the receiver.
     { ...common, displayName: 'load', testMatch: ['<rootDir>/test/load/**/*.test.ts'] },
