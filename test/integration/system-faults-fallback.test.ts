@@ -1,0 +1,264 @@
+/**
+ * Fault 15 of the system fault table (the others are in system-faults-recovery.test.ts): the
+ * fallback killed mid-run. Webhooks for six finished processes were lost; the real fallback,
+ * composed as the local stack composes it, recovers them through the intake's acceptor, and the
+ * real processor (local SQS event source) publishes their results. The first run dies right after
+ * its third send to the intake queue was applied, before it could record anything (the send never
+ * answers, as when the function is killed there); the next run completes. Then: exactly one
+ * results event per process (by process and state, and by CloudEvent id), every claim confirmed,
+ * nothing tracked left, the intake queue empty and nothing dead-lettered.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ScheduledEvent } from 'aws-lambda';
+import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
+import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
+import { DynamoDbTrackingStore } from '../../lambdas/adapters/dynamodb/dynamodb-tracking-store.ts';
+import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
+import { FALLBACK_FUNCTION, PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
+import type { ResultsEvent } from '../../lambdas/contracts/results-event.ts';
+import { fallbackTimeBudget, processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
+import type { FallbackRunSummary } from '../../lambdas/core/tracking/fallback-run.ts';
+import { composeFallbackHandler } from '../../lambdas/fallback/compose.ts';
+import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
+import { lambdaContext } from '../../tools/local-stack/api-gateway-event.ts';
+import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
+import { emulatorClientConfig, LOCAL_FALLBACK_SCHEDULE, LOCAL_REGION } from '../../tools/local-stack/local-stack.ts';
+import { ensureLocalResources, type LocalResources } from '../../tools/local-stack/resources.ts';
+import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
+import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
+import { drainQueue } from '../support/queues.ts';
+
+const PROCESSES = 6;
+/** The first run dies once this many of its sends to the intake queue were applied. */
+const SENDS_BEFORE_DEATH = 3;
+/**
+ * The killed run's function timeout: short, so the deadline timers its abandoned code still holds
+ * end within the test (in Lambda the process dies with them).
+ */
+const KILLED_RUN_TIMEOUT_SECONDS = 8;
+
+let dynamodbEmulator: RunningEmulator;
+let sqsEmulator: RunningEmulator;
+let dynamodb: DynamoDBClient;
+let sqs: SQSClient;
+let resources: LocalResources;
+let unico: RunningUnicoSimulator;
+let eventSource: RunningSqsEventSource;
+const destroyers: Array<() => void> = [];
+
+/**
+ * The kill seam on the fallback's SQS client: while armed, the send that reaches `sendsLeft` 0 is
+ * applied and then never answers, and every later call of the dead run hangs before it is made.
+ */
+const kill = { armed: false, sendsLeft: SENDS_BEFORE_DEATH, dead: false };
+
+function hang(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
+
+function fallbackClients(timeoutSeconds: number) {
+  const options = awsClientOptions(fallbackTimeBudget(timeoutSeconds).awsCalls);
+  const fallbackDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...options });
+  const fallbackSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...options });
+  destroyers.push(() => fallbackDynamodb.destroy(), () => fallbackSqs.destroy());
+  return { fallbackDynamodb, fallbackSqs };
+}
+
+/** The fallback as the local stack composes it, on its own clients (a fresh container per run). */
+function composeFallback(withKillSeam: boolean, timeoutSeconds: number) {
+  const { fallbackDynamodb, fallbackSqs } = fallbackClients(timeoutSeconds);
+  if (withKillSeam) {
+    const dead = () => kill.armed && kill.dead;
+    fallbackSqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (dead()) return hang();
+        if (!kill.armed || context.commandName !== 'SendMessageCommand') return next(args);
+        const output = await next(args);
+        kill.sendsLeft -= 1;
+        if (kill.sendsLeft > 0) return output;
+        kill.dead = true;
+        return hang();
+      },
+      { step: 'initialize', name: 'killAfterSend' },
+    );
+    // Once dead, nothing else of that run reaches DynamoDB either.
+    fallbackDynamodb.middlewareStack.add((next) => async (args) => (dead() ? hang() : next(args)), { step: 'initialize', name: 'deadRun' });
+  }
+  const logger = new Logger({ serviceName: FALLBACK_FUNCTION.serviceName, logLevel: 'SILENT' });
+  return composeFallbackHandler({
+    dynamodb: fallbackDynamodb,
+    sqs: fallbackSqs,
+    claimsTableName: resources.claimsTableName,
+    claimRetentionDays: 90,
+    intakeQueueUrl: resources.intakeQueueUrl,
+    tracking: new DynamoDbTrackingStore({ client: fallbackDynamodb, tableName: resources.trackingTableName }),
+    ledger: new DynamoDbNotificationLedger({ client: fallbackDynamodb, tableName: resources.claimsTableName }),
+    fetcher: fetcherOn(fallbackDynamodb),
+    schedule: LOCAL_FALLBACK_SCHEDULE,
+    time: fallbackTimeBudget(timeoutSeconds),
+    logger,
+  });
+}
+
+function fetcherOn(client: DynamoDBClient) {
+  return unicoFetcher({
+    api: {
+      contract: unico.contract,
+      apiBaseUrl: unico.apiBaseUrl,
+      identityUrl: unico.identityUrl,
+      serviceAccount: unico.serviceAccount,
+      maxRequestsPerSecond: 20,
+    },
+    tokenUrl: unico.tokenUrl,
+    credentials: async () => ({ privateKey: unico.privateKeyPem, apiKey: unico.apiKey }),
+    dynamodb: client,
+    claimsTableName: resources.claimsTableName,
+    onCredentialsUnusable: () => undefined,
+  });
+}
+
+/** One scheduled run, as EventBridge invokes it. */
+function runFallback(handler: ReturnType<typeof composeFallback>, timeoutSeconds: number): Promise<FallbackRunSummary> {
+  const startedAt = Date.now();
+  const event = { id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(startedAt).toISOString(), detail: {} } as ScheduledEvent;
+  return handler(event, lambdaContext(FALLBACK_FUNCTION.serviceName, timeoutSeconds * 1000, startedAt));
+}
+
+beforeAll(async () => {
+  [dynamodbEmulator, sqsEmulator] = await Promise.all([startDynamoDbEmulator(), startSqsEmulator()]);
+  dynamodb = new DynamoDBClient(emulatorClientConfig(dynamodbEmulator));
+  sqs = new SQSClient(emulatorClientConfig(sqsEmulator));
+  destroyers.push(() => dynamodb.destroy(), () => sqs.destroy());
+  resources = await ensureLocalResources(dynamodb, sqs);
+  unico = await startUnicoSimulator({ contract: 'web-sdk' });
+
+  const time = processorTimeBudget(PROCESSOR_FUNCTION.timeoutSeconds);
+  const processorDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...awsClientOptions(time.awsCalls) });
+  const processorSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...awsClientOptions(time.awsCalls) });
+  destroyers.push(() => processorDynamodb.destroy(), () => processorSqs.destroy());
+  eventSource = await startSqsEventSource({
+    sqs: processorSqs,
+    queueUrl: resources.intakeQueueUrl,
+    region: LOCAL_REGION,
+    handler: composeProcessorHandler({
+      dynamodb: processorDynamodb,
+      sqs: processorSqs,
+      claimsTableName: resources.claimsTableName,
+      claimRetentionDays: 90,
+      intakeQueueUrl: resources.intakeQueueUrl,
+      resultsQueueUrl: resources.resultsQueueUrl,
+      eventSource: 'unico-webhook-faults',
+      outcomeRetryPeriodSeconds: 120,
+      time,
+      fetcher: fetcherOn(processorDynamodb),
+      logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
+    }),
+    functionName: PROCESSOR_FUNCTION.serviceName,
+    functionTimeoutMs: PROCESSOR_FUNCTION.timeoutSeconds * 1000,
+    maxConcurrency: PROCESSOR_FUNCTION.defaultMaxConcurrency,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  // The dead run's hung calls are abandoned promises, not sockets: nothing of it keeps jest alive.
+  await eventSource?.stop();
+  await unico?.stop();
+  for (const destroy of destroyers) destroy();
+  await Promise.all([dynamodbEmulator?.stop(), sqsEmulator?.stop()]);
+});
+
+async function queueCount(queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) + Number(Attributes?.ApproximateNumberOfMessagesDelayed);
+}
+
+async function claimStatus(processId: string): Promise<string | undefined> {
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({
+      TableName: resources.claimsTableName,
+      Key: { processId: { S: processId }, state: { S: 'PROCESS_STATE_FINISHED' } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item?.status?.S;
+}
+
+async function eventually(condition: () => Promise<boolean>, withinMs: number): Promise<boolean> {
+  const giveUpAt = Date.now() + withinMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() >= giveUpAt) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('system faults: the fallback', () => {
+  test('15. the fallback killed mid-run (no webhook came; the run dies after its 3rd send is applied): the next run completes, one results event per process', async () => {
+    const tracking = new DynamoDbTrackingStore({ client: dynamodb, tableName: resources.trackingTableName });
+    const processIds: string[] = [];
+    for (let index = 0; index < PROCESSES; index += 1) {
+      const id = crypto.randomUUID();
+      processIds.push(id);
+      await fetch(`${unico.adminUrl}/processes/${id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id, flow: 'id', state: 'PROCESS_STATE_FINISHED', result: 'PROCESS_RESULT_OK', finishedAt: new Date().toISOString() }),
+      });
+      const now = new Date();
+      await tracking.track({
+        processId: id,
+        trackedAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+        firstCheckAt: now.getTime() - 1000,
+      });
+    }
+
+    // Run 1: killed after its third send, its invocation abandoned (nothing in-process can stop it).
+    kill.armed = true;
+    const firstRun = runFallback(composeFallback(true, KILLED_RUN_TIMEOUT_SECONDS), KILLED_RUN_TIMEOUT_SECONDS).then(() => 'ended', () => 'failed');
+    const died = await eventually(async () => kill.dead, 10_000);
+    const firstRunOutcome = await Promise.race([firstRun, new Promise((resolve) => setTimeout(() => resolve('killed'), 300))]);
+    const stillTrackedAfterDeath = (await Promise.all(processIds.map((id) => tracking.get(id)))).filter((item) => item?.status === 'tracking').length;
+
+    // Run 2: a fresh invocation, the seam off.
+    kill.armed = false;
+    const secondRun = await runFallback(composeFallback(false, FALLBACK_FUNCTION.timeoutSeconds), FALLBACK_FUNCTION.timeoutSeconds);
+
+    const events: ResultsEvent[] = [];
+    await eventually(async () => {
+      for (const message of await drainQueue(sqs, resources.resultsQueueUrl)) events.push(JSON.parse(message.Body ?? '{}') as ResultsEvent);
+      const statuses = await Promise.all(processIds.map(claimStatus));
+      return statuses.every((status) => status === 'confirmed') && (await queueCount(resources.intakeQueueUrl)) === 0;
+    }, 20_000);
+    for (const message of await drainQueue(sqs, resources.resultsQueueUrl)) events.push(JSON.parse(message.Body ?? '{}') as ResultsEvent);
+    process.stdout.write(
+      `15. fallback killed mid-run: no webhook; run 1 ${String(firstRunOutcome)} after ${SENDS_BEFORE_DEATH} sends (${stillTrackedAfterDeath} of ${PROCESSES} still tracked), run 2 recovered ${secondRun.recovered} and found ${secondRun.notified} already notified; ${events.length} results events\n`,
+    );
+
+    expect(died).toBe(true);
+    expect(firstRunOutcome).toBe('killed');
+    // The third process was sent but never recorded as recovered: the next run meets its claim.
+    expect(stillTrackedAfterDeath).toBeGreaterThanOrEqual(PROCESSES - SENDS_BEFORE_DEATH + 1);
+    expect(secondRun.recovered + secondRun.notified).toBe(stillTrackedAfterDeath);
+    expect(events.map((event) => event.subject).sort()).toEqual([...processIds].sort());
+    expect(new Set(events.map((event) => `${event.subject}/${event.data.state}`)).size).toBe(events.length);
+    expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+    for (const event of events) expect(event.data.outcome?.process).toMatchObject({ id: event.subject, state: 'PROCESS_STATE_FINISHED' });
+    expect(await Promise.all(processIds.map(claimStatus))).toEqual(processIds.map(() => 'confirmed'));
+    const left = (await Promise.all(processIds.map((id) => tracking.get(id)))).filter((item) => item?.status === 'tracking');
+    expect(left).toEqual([]);
+    expect(await queueCount(resources.intakeQueueUrl)).toBe(0);
+    expect(await queueCount(resources.intakeDlqUrl)).toBe(0);
+    expect(await queueCount(resources.resultsDlqUrl)).toBe(0);
+    // The abandoned run's deadline timers run out before the file ends (its calls stay hung).
+    await firstRun;
+  }, 40_000);
+});
