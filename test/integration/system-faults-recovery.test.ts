@@ -366,7 +366,7 @@ const FAULTS: readonly FaultCase[] = [
     fault: '9. results queue takes the event and loses its answer',
     sender: '2xx at once',
     liftAfterMs: 3000,
-    inject: () => processorSqsProxy.loseAnswers(3),
+    inject: () => processorSqsProxy.loseAnswers(9),
     lift: pass(() => processorSqsProxy),
     met: ({ lostBefore }) => expect(processorSqsProxy.lostAnswers - lostBefore.processorSqs).toBeGreaterThan(0),
   },
