@@ -13,7 +13,8 @@ const common = {
   setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
   // A mutation run (npm run mutation) keeps a copy of the project there while it runs; Jest would
   // otherwise see a second package.json of the same name and warn on every run.
-  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
+  // dist/ is what npm run build compiles for the package: nothing there for Jest to map.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/', '<rootDir>/dist/'],
 };
 
 export default {
