@@ -3,8 +3,9 @@
  * fallback killed mid-run. Webhooks for six finished processes were lost; the real fallback,
  * composed as the local stack composes it, recovers them through the intake's acceptor, and the
  * real processor (local SQS event source) publishes their results. The first run dies right after
- * its third send to the intake queue was applied, before it could record anything (the send never
- * answers, as when the function is killed there); the next run completes. Then: exactly one
+ * its third send to the intake queue was applied, before it could record it (the send never
+ * answers, as when the function is killed there); the second dies right before a send; the third
+ * completes. Then: exactly one
  * results event per process (by process and state, and by CloudEvent id), every claim confirmed,
  * nothing tracked left, the intake queue empty and nothing dead-lettered.
  */
@@ -50,10 +51,15 @@ let eventSource: RunningSqsEventSource;
 const destroyers: Array<() => void> = [];
 
 /**
- * The kill seam on the fallback's SQS client: while armed, the send that reaches `sendsLeft` 0 is
- * applied and then never answers, and every later call of the dead run hangs before it is made.
+ * The kill seam on one run's SQS client: its `sends`-th send to the intake queue is applied and
+ * then never answers (`after`), or never goes out (`before`); from then on every call of the dead
+ * run hangs before it is made, as nothing runs in a killed function.
  */
-const kill = { armed: false, sendsLeft: SENDS_BEFORE_DEATH, dead: false };
+interface KillSeam {
+  readonly at: 'after' | 'before';
+  sendsLeft: number;
+  dead: boolean;
+}
 
 function hang(): Promise<never> {
   return new Promise<never>(() => undefined);
@@ -68,18 +74,18 @@ function fallbackClients(timeoutSeconds: number) {
 }
 
 /** The fallback as the local stack composes it, on its own clients (a fresh container per run). */
-function composeFallback(withKillSeam: boolean, timeoutSeconds: number) {
+function composeFallback(kill: KillSeam | undefined, timeoutSeconds: number) {
   const { fallbackDynamodb, fallbackSqs } = fallbackClients(timeoutSeconds);
-  if (withKillSeam) {
-    const dead = () => kill.armed && kill.dead;
+  if (kill) {
+    const dead = () => kill.dead;
     fallbackSqs.middlewareStack.add(
       (next, context) => async (args) => {
         if (dead()) return hang();
-        if (!kill.armed || context.commandName !== 'SendMessageCommand') return next(args);
-        const output = await next(args);
+        if (context.commandName !== 'SendMessageCommand') return next(args);
         kill.sendsLeft -= 1;
-        if (kill.sendsLeft > 0) return output;
+        if (kill.sendsLeft > 0) return next(args);
         kill.dead = true;
+        if (kill.at === 'after') await next(args);
         return hang();
       },
       { step: 'initialize', name: 'killAfterSend' },
@@ -201,7 +207,7 @@ async function eventually(condition: () => Promise<boolean>, withinMs: number): 
 }
 
 describe('system faults: the fallback', () => {
-  test('15. the fallback killed mid-run (no webhook came; the run dies after its 3rd send is applied): the next run completes, one results event per process', async () => {
+  test('15. the fallback killed mid-run, once after a send was applied and once before a send (no webhook came): the next run completes, one results event per process', async () => {
     const tracking = new DynamoDbTrackingStore({ client: dynamodb, tableName: resources.trackingTableName });
     const processIds: string[] = [];
     for (let index = 0; index < PROCESSES; index += 1) {
@@ -221,16 +227,21 @@ describe('system faults: the fallback', () => {
       });
     }
 
-    // Run 1: killed after its third send, its invocation abandoned (nothing in-process can stop it).
-    kill.armed = true;
-    const firstRun = runFallback(composeFallback(true, KILLED_RUN_TIMEOUT_SECONDS), KILLED_RUN_TIMEOUT_SECONDS).then(() => 'ended', () => 'failed');
-    const died = await eventually(async () => kill.dead, 10_000);
-    const firstRunOutcome = await Promise.race([firstRun, new Promise((resolve) => setTimeout(() => resolve('killed'), 300))]);
-    const stillTrackedAfterDeath = (await Promise.all(processIds.map((id) => tracking.get(id)))).filter((item) => item?.status === 'tracking').length;
-
-    // Run 2: a fresh invocation, the seam off.
-    kill.armed = false;
-    const secondRun = await runFallback(composeFallback(false, FALLBACK_FUNCTION.timeoutSeconds), FALLBACK_FUNCTION.timeoutSeconds);
+    // Run 1 dies right after a send was applied (a copy must not become a second event), run 2
+    // right before one (nothing may be marked recovered that was never sent); both invocations are
+    // abandoned, as nothing in-process can stop them. Run 3, with no seam, completes.
+    const killedRuns: Array<Promise<string>> = [];
+    const killedRun = async (kill: KillSeam) => {
+      const run = runFallback(composeFallback(kill, KILLED_RUN_TIMEOUT_SECONDS), KILLED_RUN_TIMEOUT_SECONDS).then(() => 'ended', () => 'failed');
+      killedRuns.push(run);
+      const died = await eventually(async () => kill.dead, 10_000);
+      const outcome = await Promise.race([run, new Promise<string>((resolve) => setTimeout(() => resolve('killed'), 300))]);
+      const tracked = (await Promise.all(processIds.map((id) => tracking.get(id)))).filter((item) => item?.status === 'tracking').length;
+      return { died, outcome, tracked };
+    };
+    const first = await killedRun({ at: 'after', sendsLeft: SENDS_BEFORE_DEATH, dead: false });
+    const second = await killedRun({ at: 'before', sendsLeft: 2, dead: false });
+    const lastRun = await runFallback(composeFallback(undefined, FALLBACK_FUNCTION.timeoutSeconds), FALLBACK_FUNCTION.timeoutSeconds);
 
     const events: ResultsEvent[] = [];
     await eventually(async () => {
@@ -240,14 +251,14 @@ describe('system faults: the fallback', () => {
     }, 20_000);
     for (const message of await drainQueue(sqs, resources.resultsQueueUrl)) events.push(JSON.parse(message.Body ?? '{}') as ResultsEvent);
     process.stdout.write(
-      `15. fallback killed mid-run: no webhook; run 1 ${String(firstRunOutcome)} after ${SENDS_BEFORE_DEATH} sends (${stillTrackedAfterDeath} of ${PROCESSES} still tracked), run 2 recovered ${secondRun.recovered} and found ${secondRun.notified} already notified; ${events.length} results events\n`,
+      `15. fallback killed mid-run: no webhook; run 1 ${first.outcome} as its send ${SENDS_BEFORE_DEATH} was applied (${first.tracked} of ${PROCESSES} left tracked), run 2 ${second.outcome} before its send 2 (${second.tracked} left), run 3 recovered ${lastRun.recovered} and found ${lastRun.notified} already notified; ${events.length} results events\n`,
     );
 
-    expect(died).toBe(true);
-    expect(firstRunOutcome).toBe('killed');
-    // The third process was sent but never recorded as recovered: the next run meets its claim.
-    expect(stillTrackedAfterDeath).toBeGreaterThanOrEqual(PROCESSES - SENDS_BEFORE_DEATH + 1);
-    expect(secondRun.recovered + secondRun.notified).toBe(stillTrackedAfterDeath);
+    expect([first.died, first.outcome, second.died, second.outcome]).toEqual([true, 'killed', true, 'killed']);
+    // The send that was applied was never recorded: that process is still tracked after run 1.
+    expect(first.tracked).toBeGreaterThanOrEqual(PROCESSES - SENDS_BEFORE_DEATH + 1);
+    expect(lastRun.recovered + lastRun.notified).toBe(second.tracked);
+    expect(lastRun.failed).toBe(0);
     expect(events.map((event) => event.subject).sort()).toEqual([...processIds].sort());
     expect(new Set(events.map((event) => `${event.subject}/${event.data.state}`)).size).toBe(events.length);
     expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
@@ -258,7 +269,7 @@ describe('system faults: the fallback', () => {
     expect(await queueCount(resources.intakeQueueUrl)).toBe(0);
     expect(await queueCount(resources.intakeDlqUrl)).toBe(0);
     expect(await queueCount(resources.resultsDlqUrl)).toBe(0);
-    // The abandoned run's deadline timers run out before the file ends (its calls stay hung).
-    await firstRun;
+    // The abandoned runs' deadline timers run out before the file ends (their calls stay hung).
+    await Promise.all(killedRuns);
   }, 40_000);
 });
