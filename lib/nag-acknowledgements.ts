@@ -1,4 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import type { UnicoWebhookReceiver } from './unico-webhook-receiver.ts';
 
@@ -15,7 +16,8 @@ export interface NagAcknowledgement {
  * Acknowledges, on the narrowest construct and with its reason, each cdk-nag AwsSolutions finding
  * the receiver accepts by design: the route without an API Gateway authorizer (APIG4) and the
  * generated secret without automatic rotation (SMG4); with the REST front, the methods without a
- * Cognito authorizer (COG4), no request validator (APIG2) and API Gateway's account log role (IAM5).
+ * Cognito authorizer (COG4), no request validator (APIG2) and API Gateway's account log role (IAM5);
+ * with tracing, X-Ray's write actions on "*" in each function's policy (IAM5).
  * Each reason is in docs/security.md too. Everything else is fixed, not acknowledged.
  * Called by the constructor unless `acknowledgeNagFindings` is
  * false; returns what it applied (tests compare it with the findings of an unacknowledged copy).
@@ -95,6 +97,20 @@ export function acknowledgeNagFindings(receiver: UnicoWebhookReceiver): NagAckno
       'The private key belongs to a Unico service account: Unico issues it and only its console can replace it, ' +
         'so no rotation Lambda can. Rotate it in Unico, then put the new key in this secret; the processor reads ' +
         'it again within minutes.',
+    );
+  }
+
+  // Tracing (`tracing: true`, docs/operations.md): Lambda's active tracing adds X-Ray's write actions on "*".
+  for (const fn of [receiver.intakeFunction, receiver.processorFunction, receiver.trackingFunction, receiver.fallbackFunction]) {
+    const traced = (fn?.node.defaultChild as CfnFunction | undefined)?.tracingConfig !== undefined;
+    const policy = fn?.role?.node.tryFindChild('DefaultPolicy');
+    if (!traced || policy === undefined) continue;
+    acknowledge(
+      policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing (the tracing option, off by default) lets the function send its segments with ' +
+        'xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray only grants on "*" (they have no ' +
+        'resource-level permissions); every other statement of this policy names its resources.',
     );
   }
 

@@ -31,6 +31,7 @@ const CONFIGURATIONS: ReadonlyArray<readonly [string, Record<string, unknown>]> 
   ],
   ['oauth2 with a Cognito pool created by the stack', { auth: 'oauth2', oauth2Provider: 'cognito' }],
   ['results on an EventBridge bus with an archive', { resultsEventBus: 'true', resultsArchiveDays: '30' }],
+  ['tracing, an alarm e-mail, REST front, outcome fetching', { tracing: 'true', alarmEmail: 'oncall@example.com', front: 'rest-api-waf', ...WITH_UNICO }],
 ];
 
 /** Every finding of the pack as "path rule (level)", errors and warnings alike. */
