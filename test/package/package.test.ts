@@ -8,18 +8,25 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
+import { UnicoWebhookReceiver } from '../../lib/unico-webhook-receiver.ts';
+// @ts-expect-error: a JavaScript module of the consumer app, without declarations of its own.
+import { consumerStack } from './consumer-app/stack.mjs';
 
-type Resource = { Type: string; Properties: Record<string, any> };
+type Resource = { Type: string; Properties: Record<string, any>; Metadata?: unknown };
+type Template = { Resources: Record<string, Resource> } & Record<string, unknown>;
 
 const APP = path.join(PROJECT_ROOT, 'test/package/consumer-app');
 const REPO_MODULES = path.join(PROJECT_ROOT, 'node_modules');
 let folder: string;
 let installed: string;
+let template: Template;
 let resources: Resource[];
+let typecheck: { status: number; output: string };
 let outdir: string;
 let helpText: string;
 
@@ -33,7 +40,7 @@ beforeAll(() => {
   const tarball = path.join(folder, packed[0]!.filename);
   const app = path.join(folder, 'app');
   execFileSync('mkdir', [app]);
-  for (const file of ['package.json', 'app.mjs']) copyFileSync(path.join(APP, file), path.join(app, file));
+  for (const file of ['package.json', 'app.mjs', 'stack.mjs']) copyFileSync(path.join(APP, file), path.join(app, file));
   run(
     'npm',
     ['install', tarball, `file:${REPO_MODULES}/jose`, `file:${REPO_MODULES}/valibot`,
@@ -44,7 +51,26 @@ beforeAll(() => {
   installed = path.join(app, 'node_modules/unico-webhook-receiver');
   outdir = path.join(folder, 'cdk.out');
   run(process.execPath, ['app.mjs', outdir], app);
-  resources = Object.values(JSON.parse(readFileSync(path.join(outdir, 'ConsumerStack.template.json'), 'utf8')).Resources);
+  template = JSON.parse(readFileSync(path.join(outdir, 'ConsumerStack.template.json'), 'utf8')) as Template;
+  resources = Object.values(template.Resources);
+  // The app's JSDoc types checked against the installed declarations, as a TypeScript consumer's
+  // compiler sees them (the package's exports, with this repo's @types/node for `process`).
+  writeFileSync(
+    path.join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2024', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true,
+        allowJs: true, checkJs: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(REPO_MODULES, '@types')],
+      },
+      files: ['app.mjs'],
+    }),
+  );
+  try {
+    typecheck = { status: 0, output: run(path.join(REPO_MODULES, '.bin/tsc'), ['-p', '.'], app) };
+  } catch (error) {
+    const failed = error as { status: number; stdout: string };
+    typecheck = { status: failed.status, output: failed.stdout };
+  }
   helpText = run('npx', ['--offline', 'unico-sim', '--help'], app);
 }, 120_000);
 
@@ -93,4 +119,29 @@ describe('the packed package, installed elsewhere', () => {
     expect(shipped).toHaveLength(4);
     expect(new Set(deployed)).toEqual(new Set(shipped));
   });
+  test('the app typechecks against the installed declarations, which refuse a wrong prop', () => {
+    // stack.mjs holds one object the declarations must refuse (@ts-expect-error): missing or
+    // untyped declarations make that directive unused, and tsc fails.
+    expect(typecheck).toEqual({ status: 0, output: '' });
+  });
+
+  test("the same template as this repo's construct makes from source, but for the functions' code", () => {
+    // Pre-built bundles or NodejsFunction: the same runtime, handler, environment, roles and grants.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    consumerStack(app, UnicoWebhookReceiver);
+    const here = app.synth().getStackByName('ConsumerStack').template as Template;
+    const withoutCode = (of: Template): Template => ({
+      ...of,
+      Resources: Object.fromEntries(
+        Object.entries(of.Resources).map(([id, { Metadata: _assetPath, ...resource }]) => [
+          id,
+          resource.Type === 'AWS::Lambda::Function'
+            ? { ...resource, Properties: { ...resource.Properties, Code: 'the bundle' } }
+            : resource,
+        ]),
+      ),
+    });
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(40);
+    expect(withoutCode(template)).toEqual(withoutCode(here));
+  }, 30_000);
 });
