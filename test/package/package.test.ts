@@ -105,6 +105,7 @@ describe('the packed package, installed elsewhere', () => {
     expect(environments).toContain('X-Unico-Key');
     expect(environments).toContain('receiver@tenant.iam.acesso.io');
     expect(environments).toContain('https://api.id.unico.app');
+    expect(environments).toContain('"RESPONSE_DEADLINE_MS":"3000"');
     const retentions = resources.filter((r) => r.Type === 'AWS::Logs::LogGroup').map((r) => r.Properties.RetentionInDays);
     expect(retentions.length).toBeGreaterThanOrEqual(4);
     expect(retentions).toContain(14);
