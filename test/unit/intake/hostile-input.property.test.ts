@@ -162,6 +162,16 @@ describe('hostile input to the intake handler', () => {
       fc.constant(JSON.stringify(notificationBody())).map((body) => Buffer.from(body).toString('base64').replace(/(.{4})/g, '$1 \n')),
       nastyText,
       fc.constantFrom('====', '!!!!', '%%%', 'AA==AA==', '\u0000'),
+      // Raw bytes, and a valid notification with invalid UTF-8 (stray continuation, overlong, a
+      // truncated sequence, an encoded surrogate, a UTF-8 BOM) spliced into it: only base64 carries those.
+      fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+      fc
+        .record({ bad: fc.constantFrom([0x80], [0xc0, 0xaf], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xff, 0xfe], [0xef, 0xbb, 0xbf]), at: fc.nat() })
+        .map(({ bad, at }) => {
+          const body = Buffer.from(JSON.stringify(notificationBody()));
+          const cut = at % (body.length + 1);
+          return Buffer.concat([body.subarray(0, cut), Buffer.from(bad), body.subarray(cut)]).toString('base64');
+        }),
     );
     await fc.assert(
       fc.asyncProperty(encoded, async (body) => {
