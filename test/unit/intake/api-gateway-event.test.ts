@@ -4,16 +4,16 @@
  */
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { httpApiEvent } from '../../../lambdas/intake/api-gateway-event.ts';
-import { composeIntakeHandler } from '../../../lambdas/intake/compose.ts';
 import { composeTrackingHandler } from '../../../lambdas/tracking/compose.ts';
 import { StaticCredentialAuthenticator } from '../../../lambdas/core/auth/static-credentials.ts';
 import { DEFAULT_FALLBACK_SCHEDULE } from '../../../lambdas/contracts/fallback-schedule.ts';
 import { lambdaContext, notificationBody, PROCESS_ID, webhookEvent } from '../../support/unit/intake-events.ts';
+import { mockedIntake, mockedIntakeAws, type MockedIntakeAws } from '../../support/unit/mocked-intake.ts';
 
 const RECEIVED_AT = Date.parse('2025-06-15T12:00:00.000Z');
 const BASIC = `Basic ${Buffer.from('unico:right-password').toString('base64')}`;
@@ -120,28 +120,16 @@ describe('httpApiEvent', () => {
 });
 
 describe('the intake behind the REST API', () => {
-  let dynamodb: AwsClientStub<DynamoDBClient>;
-  let sqs: AwsClientStub<SQSClient>;
-  let handler: ReturnType<typeof composeIntakeHandler>;
+  let aws: MockedIntakeAws;
+  let handler: ReturnType<typeof mockedIntake>;
 
   beforeEach(() => {
-    const dynamodbClient = new DynamoDBClient({ region: 'sa-east-1' });
-    const sqsClient = new SQSClient({ region: 'sa-east-1' });
-    dynamodb = mockClient(dynamodbClient);
-    sqs = mockClient(sqsClient);
-    dynamodb.on(PutItemCommand).resolves({});
-    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-    handler = composeIntakeHandler({
-      dynamodb: dynamodbClient,
-      sqs: sqsClient,
-      claimsTableName: 'claims',
-      claimRetentionDays: 90,
-      intakeQueueUrl: 'https://sqs.sa-east-1.amazonaws.com/123456789012/intake.fifo',
-      authenticator: new StaticCredentialAuthenticator('basic', async () => [{ kind: 'basic', username: 'unico', password: 'right-password' }]),
-      responseDeadlineMs: 5000,
-      logger: new Logger({ logLevel: 'SILENT' }),
-      clock: () => RECEIVED_AT + 100,
-    });
+    aws = mockedIntakeAws('sa-east-1');
+    handler = mockedIntake(
+      aws,
+      new StaticCredentialAuthenticator('basic', async () => [{ kind: 'basic', username: 'unico', password: 'right-password' }]),
+      () => RECEIVED_AT + 100,
+    );
   });
 
   const deliver = async (event: APIGatewayProxyEventV1) =>
@@ -160,7 +148,7 @@ describe('the intake behind the REST API', () => {
     // Assess
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body ?? '')).toEqual({ status: 'accepted', processId: PROCESS_ID });
-    const sent = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}') as Record<string, unknown>;
+    const sent = JSON.parse(aws.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}') as Record<string, unknown>;
     expect(sent.receivedAt).toBe(new Date(RECEIVED_AT).toISOString());
   });
 
@@ -170,7 +158,7 @@ describe('the intake behind the REST API', () => {
     );
 
     expect(response.statusCode).toBe(401);
-    expect(dynamodb.calls()).toHaveLength(0);
+    expect(aws.dynamodb.calls()).toHaveLength(0);
   });
 });
 

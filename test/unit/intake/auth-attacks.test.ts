@@ -1,16 +1,12 @@
 import { beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { basicAuthorization } from '../../../lambdas/contracts/auth-notation.ts';
 import type { Authenticator } from '../../../lambdas/core/auth/authenticator.ts';
 import { JwtAuthenticator } from '../../../lambdas/core/auth/jwt-authenticator.ts';
 import { StaticCredentialAuthenticator } from '../../../lambdas/core/auth/static-credentials.ts';
-import { composeIntakeHandler } from '../../../lambdas/intake/compose.ts';
 import { lambdaContext, notificationBody, webhookEvent } from '../../support/unit/intake-events.ts';
+import { mockedIntake, mockedIntakeAws, type MockedIntakeAws } from '../../support/unit/mocked-intake.ts';
 
 /**
  * A table of attacks on the webhook's authentication, each sent through the real intake handler
@@ -27,10 +23,7 @@ const CLIENT_ID = 'unico-client';
 const SCOPE = 'unico-webhook/deliver';
 const KID = 'key-1';
 
-let dynamodb: AwsClientStub<DynamoDBClient>;
-let sqs: AwsClientStub<SQSClient>;
-let dynamodbClient: DynamoDBClient;
-let sqsClient: SQSClient;
+let aws: MockedIntakeAws;
 let privateKey: CryptoKey;
 let publicKeyPem: string;
 let foreignKey: CryptoKey;
@@ -52,34 +45,19 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  dynamodbClient = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  sqsClient = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  dynamodb = mockClient(dynamodbClient);
-  sqs = mockClient(sqsClient);
-  dynamodb.on(PutItemCommand).resolves({});
-  sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  aws = mockedIntakeAws();
 });
 
 const basic = () => new StaticCredentialAuthenticator('basic', async () => [{ kind: 'basic', username: USER, password: PASSWORD }]);
 const apiKey = () => new StaticCredentialAuthenticator('apikey', async () => [{ kind: 'apikey', header: 'x-api-key', value: API_KEY }]);
 
 async function deliver(authenticator: Authenticator, headers: Record<string, string>) {
-  dynamodb.resetHistory();
-  sqs.resetHistory();
-  const handler = composeIntakeHandler({
-    dynamodb: dynamodbClient,
-    sqs: sqsClient,
-    claimsTableName: 'claims',
-    claimRetentionDays: 90,
-    intakeQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo',
-    authenticator,
-    responseDeadlineMs: 5000,
-    logger: new Logger({ logLevel: 'SILENT' }),
-  });
+  aws.resetHistory();
+  const handler = mockedIntake(aws, authenticator);
   const response = (await handler(webhookEvent({ body: JSON.stringify(notificationBody()), headers }), lambdaContext())) as APIGatewayProxyStructuredResultV2;
   return {
     status: response.statusCode,
-    stored: dynamodb.commandCalls(PutItemCommand).length + sqs.commandCalls(SendMessageCommand).length,
+    stored: aws.stored(),
   };
 }
 

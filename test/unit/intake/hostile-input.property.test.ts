@@ -1,16 +1,12 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { basicAuthorization } from '../../../lambdas/contracts/auth-notation.ts';
 import { StaticCredentialAuthenticator } from '../../../lambdas/core/auth/static-credentials.ts';
 import { NOTIFICATION_BODY_LIMIT_BYTES, parseNotification } from '../../../lambdas/core/notification.ts';
-import { composeIntakeHandler } from '../../../lambdas/intake/compose.ts';
 import type { IntakeHandler } from '../../../lambdas/intake/intake-handler.ts';
 import { lambdaContext, notificationBody, webhookEvent } from '../../support/unit/intake-events.ts';
+import { mockedIntake, mockedIntakeAws, type MockedIntakeAws } from '../../support/unit/mocked-intake.ts';
 
 /**
  * Hostile input, generated: bodies, headers and encodings no sender should send, thrown at the
@@ -22,27 +18,12 @@ import { lambdaContext, notificationBody, webhookEvent } from '../../support/uni
 const PASSWORD = 'Sup3r-Secret:Passw0rd';
 const AUTHORIZATION = basicAuthorization('unico', PASSWORD);
 
-let dynamodb: AwsClientStub<DynamoDBClient>;
-let sqs: AwsClientStub<SQSClient>;
+let aws: MockedIntakeAws;
 let handler: IntakeHandler;
 
 beforeEach(() => {
-  const dynamodbClient = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  const sqsClient = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  dynamodb = mockClient(dynamodbClient);
-  sqs = mockClient(sqsClient);
-  dynamodb.on(PutItemCommand).resolves({});
-  sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-  handler = composeIntakeHandler({
-    dynamodb: dynamodbClient,
-    sqs: sqsClient,
-    claimsTableName: 'claims',
-    claimRetentionDays: 90,
-    intakeQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo',
-    authenticator: new StaticCredentialAuthenticator('basic', async () => [{ kind: 'basic', username: 'unico', password: PASSWORD }]),
-    responseDeadlineMs: 5000,
-    logger: new Logger({ logLevel: 'SILENT' }),
-  });
+  aws = mockedIntakeAws();
+  handler = mockedIntake(aws, new StaticCredentialAuthenticator('basic', async () => [{ kind: 'basic', username: 'unico', password: PASSWORD }]));
 });
 
 const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
@@ -58,11 +39,10 @@ function deservesAcceptance(bytes: Buffer): boolean {
 }
 
 async function send(event: APIGatewayProxyEventV2): Promise<{ status: number; stored: number }> {
-  dynamodb.resetHistory();
-  sqs.resetHistory();
+  aws.resetHistory();
   const response = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
   expect(() => JSON.parse(response.body ?? '')).not.toThrow();
-  return { status: response.statusCode ?? 0, stored: dynamodb.commandCalls(PutItemCommand).length + sqs.commandCalls(SendMessageCommand).length };
+  return { status: response.statusCode ?? 0, stored: aws.stored() };
 }
 
 /** The invariants every case keeps, whatever the input. */
