@@ -25,13 +25,13 @@ import { processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import type { UnicoContractName } from '../../lambdas/contracts/unico-api.ts';
 import type { IntakeMessage } from '../../lambdas/core/acceptance/ports.ts';
 import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
-import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { emulatorClientConfig, LOCAL_REGION } from '../../tools/local-stack/local-stack.ts';
 import { SinkLogger, type LogAttributes } from '../../tools/local-stack/log-output.ts';
 import { ensureClaimsTable } from '../../tools/local-stack/resources.ts';
 import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
+import { simulatorFetcher } from '../support/simulator-fetcher.ts';
 import { drainQueue } from '../support/queues.ts';
 
 /** The short clock: a 6 s function, and failed receives pausing 1 s, 2 s, then 4 s. */
@@ -132,18 +132,10 @@ async function startScenario(options: { periodSeconds?: number; contract?: Unico
     outcomeRetryPeriodSeconds: periodSeconds,
     retryDelay: RETRY_DELAY,
     time,
-    fetcher: unicoFetcher({
-      api: {
-        contract: unico.contract,
-        apiBaseUrl: unico.apiBaseUrl,
-        identityUrl: unico.identityUrl,
-        serviceAccount: unico.serviceAccount,
-        maxRequestsPerSecond: MAX_RPS,
-      },
-      tokenUrl: unico.tokenUrl,
-      credentials: async () => ({ privateKey: unico.privateKeyPem, apiKey: unico.apiKey }),
+    fetcher: simulatorFetcher(unico, {
       dynamodb: processorDynamodb,
       claimsTableName,
+      maxRequestsPerSecond: MAX_RPS,
       onCredentialsUnusable: (reason) => logger.error('Unico credentials are not usable', { reason, unicoCredentials: 'unusable' }),
     }),
     logger,

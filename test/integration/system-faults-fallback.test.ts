@@ -17,7 +17,6 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
 import { DynamoDbTrackingStore } from '../../lambdas/adapters/dynamodb/dynamodb-tracking-store.ts';
-import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
 import { FALLBACK_FUNCTION, PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import type { ResultsEvent } from '../../lambdas/contracts/results-event.ts';
 import { fallbackTimeBudget, processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
@@ -30,6 +29,7 @@ import { emulatorClientConfig, LOCAL_FALLBACK_SCHEDULE, LOCAL_REGION } from '../
 import { ensureLocalResources, type LocalResources } from '../../tools/local-stack/resources.ts';
 import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
+import { simulatorFetcher } from '../support/simulator-fetcher.ts';
 import { drainQueue } from '../support/queues.ts';
 
 const PROCESSES = 6;
@@ -110,20 +110,7 @@ function composeFallback(kill: KillSeam | undefined, timeoutSeconds: number) {
 }
 
 function fetcherOn(client: DynamoDBClient) {
-  return unicoFetcher({
-    api: {
-      contract: unico.contract,
-      apiBaseUrl: unico.apiBaseUrl,
-      identityUrl: unico.identityUrl,
-      serviceAccount: unico.serviceAccount,
-      maxRequestsPerSecond: 20,
-    },
-    tokenUrl: unico.tokenUrl,
-    credentials: async () => ({ privateKey: unico.privateKeyPem, apiKey: unico.apiKey }),
-    dynamodb: client,
-    claimsTableName: resources.claimsTableName,
-    onCredentialsUnusable: () => undefined,
-  });
+  return simulatorFetcher(unico, { dynamodb: client, claimsTableName: resources.claimsTableName, maxRequestsPerSecond: 20 });
 }
 
 /** One scheduled run, as EventBridge invokes it. */

@@ -16,7 +16,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
-import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
 import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { intakeMaxReceiveCount, type RetryDelaySchedule } from '../../lambdas/contracts/outcome-retries.ts';
@@ -34,6 +33,7 @@ import { StaticCredentials } from '../../tools/unico-sim/credentials.ts';
 import { createHttpSender } from '../../tools/unico-sim/http-sender.ts';
 import { deliverWithRetry, realSleep, type RetryPolicy } from '../../tools/unico-sim/retry.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
+import { simulatorFetcher } from '../support/simulator-fetcher.ts';
 import { drainQueue } from '../support/queues.ts';
 import { startFaultProxy, type FaultProxy } from '../support/tcp-fault-proxy.ts';
 
@@ -138,20 +138,7 @@ beforeAll(async () => {
     outcomeRetryPeriodSeconds: RETRY_PERIOD_SECONDS,
     retryDelay: RETRY_DELAY,
     time,
-    fetcher: unicoFetcher({
-      api: {
-        contract: unico.contract,
-        apiBaseUrl: unico.apiBaseUrl,
-        identityUrl: unico.identityUrl,
-        serviceAccount: unico.serviceAccount,
-        maxRequestsPerSecond: 20,
-      },
-      tokenUrl: unico.tokenUrl,
-      credentials: async () => ({ privateKey: unico.privateKeyPem, apiKey: unico.apiKey }),
-      dynamodb: processorDynamodb,
-      claimsTableName: resources.claimsTableName,
-      onCredentialsUnusable: () => undefined,
-    }),
+    fetcher: simulatorFetcher(unico, { dynamodb: processorDynamodb, claimsTableName: resources.claimsTableName, maxRequestsPerSecond: 20 }),
     logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
   });
   eventSource = await startSqsEventSource({
