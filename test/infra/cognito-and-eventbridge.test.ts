@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ConfigurationError } from '../../lambdas/core/errors.ts';
+import { configurationProblems } from '../support/configuration-problems.ts';
 import { loadIntakeConfig } from '../../lambdas/intake/config.ts';
 import { loadProcessorConfig } from '../../lambdas/processor/config.ts';
 import { cognitoDomainPrefixProblem } from '../../lib/constructs/cognito-token-issuer.ts';
@@ -230,15 +230,7 @@ describe('-c resultsEventBus=<an existing bus ARN>', () => {
 });
 
 describe('the context keys of the Cognito option', () => {
-  const problemsOf = (context: Record<string, unknown>): readonly string[] => {
-    try {
-      loadStackConfig(context);
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigurationError) return error.problems;
-      throw error;
-    }
-  };
+  const problemsOf = (context: Record<string, unknown>) => configurationProblems(() => loadStackConfig(context));
 
   it('needs no issuer with cognito and takes a domain prefix', () => {
     expect(problemsOf({ auth: 'oauth2', oauth2Provider: 'cognito' })).toEqual([]);
@@ -294,15 +286,9 @@ describe('the context keys of the Cognito option', () => {
 });
 
 describe("the construct's Cognito props", () => {
-  const problemsOf = (auth: WebhookAuth): readonly string[] => {
-    try {
-      new UnicoWebhookReceiver(new Stack(new App(), 'Props'), 'Receiver', { auth });
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigurationError) return error.problems;
-      throw error;
-    }
-  };
+  const problems = (props: ConstructorParameters<typeof UnicoWebhookReceiver>[2]) =>
+    configurationProblems(() => new UnicoWebhookReceiver(new Stack(new App(), 'Props'), 'Receiver', props));
+  const problemsOf = (auth: WebhookAuth) => problems({ auth });
 
   it("checks the domain prefix, the scope and the token validity against Cognito's limits, all at once", () => {
     expect(
@@ -315,15 +301,6 @@ describe("the construct's Cognito props", () => {
   });
 
   it('refuses an archive without a bus, and a retention out of bounds', () => {
-    const problems = (props: ConstructorParameters<typeof UnicoWebhookReceiver>[2]) => {
-      try {
-        new UnicoWebhookReceiver(new Stack(new App(), 'Props'), 'Receiver', props);
-        return [];
-      } catch (error) {
-        if (error instanceof ConfigurationError) return error.problems;
-        throw error;
-      }
-    };
     expect(problems({ resultsArchiveRetention: Duration.days(7) })).toEqual([
       'resultsArchiveRetention: applies only with resultsEventBus; set it or remove resultsArchiveRetention',
     ]);

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { App, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { ConfigurationError } from '../../lambdas/core/errors.ts';
+import { configurationProblems } from '../support/configuration-problems.ts';
 import { webhookCapacity } from '../../lambdas/contracts/webhook-capacity.ts';
 import { receiverSettings, type UnicoWebhookReceiverProps } from '../../lib/receiver-props.ts';
 import { buildApp } from '../../lib/unico-webhook-stack.ts';
@@ -286,15 +286,7 @@ describe('no secret value in the template', () => {
 });
 
 describe('props checked at synth', () => {
-  const problems = (props: UnicoWebhookReceiverProps): readonly string[] => {
-    try {
-      receiverSettings(props);
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigurationError) return error.problems;
-      throw error;
-    }
-  };
+  const problems = (props: UnicoWebhookReceiverProps) => configurationProblems(() => receiverSettings(props));
 
   test('intakeVisibilityTimeout: from 6 processor timeouts to the deduplication window less one run', () => {
     expect(problems({ intakeVisibilityTimeout: Duration.seconds(180) })).toEqual([]);

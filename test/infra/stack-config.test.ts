@@ -1,18 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
+import { configurationProblems } from '../support/configuration-problems.ts';
 import { loadStackConfig } from '../../lib/stack-config.ts';
 import { buildApp } from '../../lib/unico-webhook-stack.ts';
 
 /** The problems a context gives, or [] when it is valid. */
-function problemsOf(context: Record<string, unknown>): readonly string[] {
-  try {
-    loadStackConfig(context);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.problems;
-    throw error;
-  }
-}
+const problemsOf = (context: Record<string, unknown>) => configurationProblems(() => loadStackConfig(context));
 
 describe('loadStackConfig', () => {
   it('gives the secure defaults for an empty context', () => {
