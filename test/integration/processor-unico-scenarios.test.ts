@@ -32,7 +32,8 @@ import { ensureClaimsTable } from '../../tools/local-stack/resources.ts';
 import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
 import { simulatorFetcher } from '../support/simulator-fetcher.ts';
-import { drainQueue } from '../support/queues.ts';
+import { eventually } from '../support/eventually.ts';
+import { drainQueue, EMPTY_QUEUE, isQueueEmpty, queueCounts } from '../support/queues.ts';
 
 /** The short clock: a 6 s function, and failed receives pausing 1 s, 2 s, then 4 s. */
 const FUNCTION_TIMEOUT_SECONDS = 6;
@@ -237,16 +238,6 @@ async function collect(scenario: Scenario): Promise<void> {
   scenario.events.push(...batch.map((message) => JSON.parse(message.Body ?? '{}') as ResultsEvent));
 }
 
-/** Polls `condition` every 200 ms until it holds or `withinMs` ends; returns whether it held. */
-async function eventually(condition: () => Promise<boolean> | boolean, withinMs: number): Promise<boolean> {
-  const giveUpAt = Date.now() + withinMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() >= giveUpAt) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /**
  * Collects results events until every process in `processIds` has one (bounded), then until the
  * intake queue is empty: with no message left, no second event can come, so one last collect
@@ -258,7 +249,7 @@ async function eventsFor(scenario: Scenario, processIds: readonly string[], with
     const seen = new Set(scenario.events.map((event) => event.subject));
     return processIds.every((id) => seen.has(id));
   }, withinMs);
-  await eventually(async () => intakeEmpty(scenario), 10_000);
+  await eventually(() => isQueueEmpty(sqs, scenario.intakeQueueUrl), 10_000);
   await collect(scenario);
   return scenario.events;
 }
@@ -270,32 +261,15 @@ function byProcess(events: readonly ResultsEvent[]): Map<string, ResultsEvent[]>
   return grouped;
 }
 
-async function queueCounts(queueUrl: string): Promise<Record<string, string> | undefined> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  return Attributes;
-}
-
-const EMPTY = { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '0' };
-
-async function intakeEmpty(scenario: Scenario): Promise<boolean> {
-  const counts = await queueCounts(scenario.intakeQueueUrl);
-  return Object.entries(EMPTY).every(([name, value]) => counts?.[name] === value);
-}
-
 /**
  * The end every scenario must reach: the intake queue empty (every message deleted after its
  * event; polled, as the deletion follows the answer), and nothing on either dead-letter queue.
  */
 async function expectCleanEnd(scenario: Scenario): Promise<void> {
-  await eventually(async () => intakeEmpty(scenario), 10_000);
-  expect(await queueCounts(scenario.intakeQueueUrl)).toEqual(EMPTY);
-  expect(await queueCounts(scenario.intakeDlqUrl)).toEqual(EMPTY);
-  expect(await queueCounts(scenario.resultsDlqUrl)).toEqual(EMPTY);
+  await eventually(() => isQueueEmpty(sqs, scenario.intakeQueueUrl), 10_000);
+  expect(await queueCounts(sqs, scenario.intakeQueueUrl)).toEqual(EMPTY_QUEUE);
+  expect(await queueCounts(sqs, scenario.intakeDlqUrl)).toEqual(EMPTY_QUEUE);
+  expect(await queueCounts(sqs, scenario.resultsDlqUrl)).toEqual(EMPTY_QUEUE);
 }
 
 /** Exactly one valid event per process, each carrying the process as Unico gave it. */

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
@@ -30,7 +30,8 @@ import { ensureLocalResources, type LocalResources } from '../../tools/local-sta
 import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
 import { simulatorFetcher } from '../support/simulator-fetcher.ts';
-import { drainQueue } from '../support/queues.ts';
+import { eventually } from '../support/eventually.ts';
+import { drainQueue, EMPTY_QUEUE, queueCounts } from '../support/queues.ts';
 
 const PROCESSES = 6;
 /** The first run dies once this many of its sends to the intake queue were applied. */
@@ -164,13 +165,8 @@ afterAll(async () => {
 });
 
 async function queueCount(queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) + Number(Attributes?.ApproximateNumberOfMessagesDelayed);
+  const counts = await queueCounts(sqs, queueUrl);
+  return Object.keys(EMPTY_QUEUE).reduce((sum, name) => sum + Number(counts?.[name]), 0);
 }
 
 async function claimStatus(processId: string): Promise<string | undefined> {
@@ -182,15 +178,6 @@ async function claimStatus(processId: string): Promise<string | undefined> {
     }),
   );
   return Item?.status?.S;
-}
-
-async function eventually(condition: () => Promise<boolean>, withinMs: number): Promise<boolean> {
-  const giveUpAt = Date.now() + withinMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() >= giveUpAt) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('system faults: the fallback', () => {

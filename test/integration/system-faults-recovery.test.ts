@@ -34,7 +34,8 @@ import { createHttpSender } from '../../tools/unico-sim/http-sender.ts';
 import { deliverWithRetry, realSleep, type RetryPolicy } from '../../tools/unico-sim/retry.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
 import { simulatorFetcher } from '../support/simulator-fetcher.ts';
-import { drainQueue } from '../support/queues.ts';
+import { eventually } from '../support/eventually.ts';
+import { drainQueue, EMPTY_QUEUE, isQueueEmpty, queueCounts } from '../support/queues.ts';
 import { startFaultProxy, type FaultProxy } from '../support/tcp-fault-proxy.ts';
 
 const RESPONSE_DEADLINE_MS = 1500;
@@ -215,27 +216,6 @@ async function deliver(processId: string, onAttempt: (attempt: number) => void =
   return result.attempts.map((attempt) => attempt.bucket);
 }
 
-async function eventually(condition: () => Promise<boolean>, withinMs: number): Promise<boolean> {
-  const giveUpAt = Date.now() + withinMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() >= giveUpAt) return false;
-    await realSleep(200);
-  }
-}
-
-const EMPTY = { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '0' };
-
-async function queueCounts(queueUrl: string): Promise<Record<string, string> | undefined> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: Object.keys(EMPTY) as never }));
-  return Attributes;
-}
-
-async function isEmpty(queueUrl: string): Promise<boolean> {
-  const counts = await queueCounts(queueUrl);
-  return Object.entries(EMPTY).every(([name, value]) => counts?.[name] === value);
-}
-
 async function collect(): Promise<void> {
   const messages = await drainQueue(sqs, resources.resultsQueueUrl);
   allEvents.push(...messages.map((message) => JSON.parse(message.Body ?? '{}') as ResultsEvent));
@@ -264,7 +244,7 @@ async function settle(processIds: readonly string[], withinMs: number): Promise<
     const statuses = await Promise.all(processIds.map(claimStatus));
     return statuses.every((status) => status === 'confirmed');
   }, withinMs);
-  await eventually(() => isEmpty(resources.intakeQueueUrl), withinMs);
+  await eventually(() => isQueueEmpty(sqs, resources.intakeQueueUrl), withinMs);
   await collect();
 }
 
@@ -456,8 +436,8 @@ describe('system faults: what the sender sees, and one results event per finishe
     for (const event of own) expect(event.data.outcome?.process).toMatchObject({ id: event.subject, state: 'PROCESS_STATE_FINISHED' });
     expect(new Set(allEvents.map((event) => event.id)).size).toBe(allEvents.length);
     expect(await Promise.all(processIds.map(claimStatus))).toEqual(processIds.map(() => 'confirmed'));
-    expect(await queueCounts(resources.intakeDlqUrl)).toEqual(EMPTY);
-    expect(await queueCounts(resources.resultsDlqUrl)).toEqual(EMPTY);
+    expect(await queueCounts(sqs, resources.intakeDlqUrl)).toEqual(EMPTY_QUEUE);
+    expect(await queueCounts(sqs, resources.resultsDlqUrl)).toEqual(EMPTY_QUEUE);
     await faultCase.met?.({ lostBefore, publishedWhileFaulty });
     if (faultCase.fault.startsWith('10.') || faultCase.fault.startsWith('14.')) expect(crash.killed).toBe(killedBefore + 1);
   }, 45_000);
