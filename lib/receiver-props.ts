@@ -23,7 +23,7 @@ import {
   type UnicoApiSettings,
   type UnicoContractName,
 } from '../lambdas/contracts/unico-api.ts';
-import { isHttpUrl } from '../lambdas/contracts/settings.ts';
+import { isHttpUrl, isWholeNumberIn } from '../lambdas/contracts/settings.ts';
 import { budgetCapacityProblem } from '../lambdas/contracts/request-budget-capacity.ts';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -438,23 +438,19 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
   const { rateLimit, burstLimit } = defences;
 
   const responseDeadlineMs = responseDeadline.toMilliseconds();
-  if (
-    !Number.isInteger(responseDeadlineMs) ||
-    responseDeadlineMs < 1000 ||
-    responseDeadlineMs > MAX_RESPONSE_DEADLINE_SECONDS * 1000
-  ) {
+  if (!isWholeNumberIn(responseDeadlineMs, 1000, MAX_RESPONSE_DEADLINE_SECONDS * 1000)) {
     problems.push(
       `responseDeadline: must be from 1 to ${MAX_RESPONSE_DEADLINE_SECONDS} seconds (the timeout in Unico's webhook form); got ${responseDeadline.toHumanString()}`,
     );
   }
   const claimRetentionDays = claimRetention.toDays({ integral: false });
-  if (!Number.isInteger(claimRetentionDays) || claimRetentionDays < 1 || claimRetentionDays > 3650) {
+  if (!isWholeNumberIn(claimRetentionDays, 1, 3650)) {
     problems.push(`claimRetention: must be a whole number of days from 1 to 3650; got ${claimRetention.toHumanString()}`);
   }
   if (!Number.isFinite(rateLimit) || rateLimit <= 0) {
     problems.push(`throttling.rateLimit: must be above 0; got ${rateLimit}`);
   }
-  if (!Number.isInteger(burstLimit) || burstLimit < 1) {
+  if (!isWholeNumberIn(burstLimit, 1)) {
     problems.push(`throttling.burstLimit: must be a whole number of at least 1; got ${burstLimit}`);
   }
   if (auth.mode === 'basic') {
@@ -474,13 +470,13 @@ export function receiverSettings(props: UnicoWebhookReceiverProps): ReceiverSett
   problems.push(...describeProblems(ruled, AUTH_PROP_NAMES));
 
   const processorMaxConcurrency = props.processorMaxConcurrency ?? PROCESSOR_FUNCTION.defaultMaxConcurrency;
-  if (!Number.isInteger(processorMaxConcurrency) || processorMaxConcurrency < 2 || processorMaxConcurrency > 1000) {
+  if (!isWholeNumberIn(processorMaxConcurrency, 2, 1000)) {
     problems.push(`processorMaxConcurrency: must be a whole number from 2 to 1000; got ${processorMaxConcurrency}`);
   }
   const outcomeRetryPeriod = props.outcomeRetryPeriod ?? Duration.seconds(DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS);
   const outcomeRetryPeriodSeconds = outcomeRetryPeriod.toSeconds({ integral: false });
   const { minSeconds, maxSeconds } = OUTCOME_RETRY_PERIOD_BOUNDS;
-  if (!Number.isInteger(outcomeRetryPeriodSeconds) || outcomeRetryPeriodSeconds < minSeconds || outcomeRetryPeriodSeconds > maxSeconds) {
+  if (!isWholeNumberIn(outcomeRetryPeriodSeconds, minSeconds, maxSeconds)) {
     problems.push(`outcomeRetryPeriod: must be whole seconds from 1 hour to 7 days; got ${outcomeRetryPeriod.toHumanString()}`);
   }
   const unico = props.unico === undefined ? undefined : unicoSettings(props.unico, problems);
@@ -538,7 +534,7 @@ function unicoSettings(
     if (known(url) && (!isHttpUrl(url) || !url.startsWith('https:'))) problems.push(`${name}: must be an https URL`);
   }
   const rps = api.maxRequestsPerSecond;
-  if (!Number.isInteger(rps) || rps < 1 || rps > 1000) {
+  if (!isWholeNumberIn(rps, 1, 1000)) {
     problems.push(`unico.maxRequestsPerSecond: must be a whole number from 1 to 1000; got ${rps}`);
   }
   return { api, ...(access.credentials ? { credentials: access.credentials } : {}) };
@@ -583,7 +579,7 @@ function cognitoSettings(auth: CognitoWebhookAuth, problems: string[]): CognitoI
   }
   const validity = auth.accessTokenValidity ?? Duration.minutes(COGNITO_DEFAULTS.accessTokenValidityMinutes);
   const minutes = validity.isUnresolved() ? 60 : validity.toMinutes({ integral: false });
-  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) {
+  if (!isWholeNumberIn(minutes, 5, 1440)) {
     problems.push(`auth.accessTokenValidity: must be whole minutes from 5 minutes to 1 day (Cognito's limits); got ${validity.toHumanString()}`);
   }
   return {
@@ -628,7 +624,7 @@ function fallbackSettings(
   const defaults = DEFAULT_FALLBACK_SCHEDULE;
   const seconds = (name: string, value: Duration | undefined, fallback: number, min: number, max: number, range: string): number => {
     const chosen = value === undefined ? fallback : value.toSeconds({ integral: false });
-    if (!Number.isInteger(chosen) || chosen < min || chosen > max) {
+    if (!isWholeNumberIn(chosen, min, max)) {
       problems.push(`fallback.${name}: must be whole seconds from ${range}; got ${value?.toHumanString() ?? chosen}`);
     }
     return chosen;
@@ -658,11 +654,11 @@ function fallbackSettings(
   }
   const interval = props.interval ?? Duration.minutes(1);
   const intervalMinutes = interval.toMinutes({ integral: false });
-  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || intervalMinutes > 60) {
+  if (!isWholeNumberIn(intervalMinutes, 1, 60)) {
     problems.push(`fallback.interval: must be whole minutes from 1 to 60; got ${interval.toHumanString()}`);
   }
   const threshold = props.recoveryAlarmThreshold ?? 10;
-  if (!Number.isInteger(threshold) || threshold < 1) {
+  if (!isWholeNumberIn(threshold, 1)) {
     problems.push(`fallback.recoveryAlarmThreshold: must be a whole number of at least 1; got ${threshold}`);
   }
   return {
@@ -685,7 +681,7 @@ function resultsEventBusSettings(
     return {};
   }
   const days = retention.isUnresolved() ? 1 : retention.toDays({ integral: false });
-  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+  if (!isWholeNumberIn(days, 1, 3650)) {
     problems.push(`resultsArchiveRetention: must be whole days from 1 to 3650; got ${retention.toHumanString()}`);
   }
   return { resultsEventBus: bus, resultsArchiveRetentionDays: days };
@@ -730,7 +726,7 @@ function defenceSettings(
   if (front !== 'http-api' && front !== 'rest-api-waf') problems.push(`front: must be http-api or rest-api-waf; got ${String(front)}`);
   if (props.waf !== undefined && front !== 'rest-api-waf') problems.push("waf: applies only with front: 'rest-api-waf'");
   const wafRateLimitPerIp = props.waf?.rateLimitPerIp ?? Math.min(capacity.requestsPerMinute, 2_000_000_000);
-  if (!Number.isInteger(wafRateLimitPerIp) || wafRateLimitPerIp < 10 || wafRateLimitPerIp > 2_000_000_000) {
+  if (!isWholeNumberIn(wafRateLimitPerIp, 10, 2_000_000_000)) {
     problems.push(`waf.rateLimitPerIp: must be a whole number from 10 to 2000000000 (requests per address per minute); got ${wafRateLimitPerIp}`);
   }
   const allowedSourceCidrs = props.waf?.allowedSourceCidrs ?? [];
@@ -762,7 +758,7 @@ function intakeVisibilityProblems(timeout: Duration | undefined): string[] {
   const seconds = timeout.toSeconds({ integral: false });
   const min = 6 * PROCESSOR_FUNCTION.timeoutSeconds;
   const max = FIFO_DEDUPLICATION_WINDOW_SECONDS - PROCESSOR_FUNCTION.timeoutSeconds;
-  if (Number.isInteger(seconds) && seconds >= min && seconds <= max) return [];
+  if (isWholeNumberIn(seconds, min, max)) return [];
   return [
     `intakeVisibilityTimeout: must be whole seconds from ${min} (6 × the processor's ${PROCESSOR_FUNCTION.timeoutSeconds}-second timeout, AWS's guidance for an SQS event source) ` +
       `to ${max} (a processor that crashed after publishing must publish again within the ${FIFO_DEDUPLICATION_WINDOW_SECONDS}-second FIFO deduplication window, ` +

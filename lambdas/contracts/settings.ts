@@ -35,6 +35,11 @@ export const httpUrlSetting = (example: string) => {
   return v.pipe(v.string(allowed), v.check(isHttpUrl, allowed));
 };
 
+/** A whole number from `min` to `max`, both included (NaN and fractions are not). */
+export function isWholeNumberIn(value: number, min: number, max = Number.POSITIVE_INFINITY): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
 export function isHttpUrl(text: string): boolean {
   if (!URL.canParse(text)) return false;
   const { protocol } = new URL(text);

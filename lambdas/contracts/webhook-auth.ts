@@ -5,7 +5,7 @@
  * `auth.issuer`, `OAUTH2_ISSUER`) and passes those names in, so a problem always names what the
  * user typed.
  */
-import { isHttpUrl } from './settings.ts';
+import { isHttpUrl, isWholeNumberIn } from './settings.ts';
 
 export const WEBHOOK_AUTH_MODES = ['none', 'basic', 'apikey', 'oauth2'] as const;
 export type WebhookAuthMode = (typeof WEBHOOK_AUTH_MODES)[number];
@@ -106,7 +106,7 @@ export function webhookAuthProblems(
       }
       const { min, max } = KEYS_MAX_STALE_SECONDS;
       const stale = settings.keysMaxStaleSeconds;
-      if (!Number.isInteger(stale) || stale < min || stale > max) {
+      if (!isWholeNumberIn(stale, min, max)) {
         report('keysMaxStaleSeconds', `must be from ${min} seconds (10 minutes) to ${max} seconds (7 days)`);
       }
       break;

@@ -10,6 +10,7 @@
  * Unico throttle the endpoint. Used by the CDK (stage throttle, WAF rule, reserved concurrency) and
  * documented in docs/security.md.
  */
+import { isWholeNumberIn } from './settings.ts';
 
 /** The most in-flight deliveries Unico's webhook form accepts. */
 export const UNICO_MAX_CONCURRENCY = 500;
@@ -66,7 +67,7 @@ export function webhookCapacity(unicoConcurrency: number, shortestLatencyMs = SH
  * `field`; empty when nothing is.
  */
 export function capacityProblems(unicoConcurrency: number, field = 'unicoConcurrency'): string[] {
-  if (!Number.isInteger(unicoConcurrency) || unicoConcurrency < 1 || unicoConcurrency > UNICO_MAX_CONCURRENCY) {
+  if (!isWholeNumberIn(unicoConcurrency, 1, UNICO_MAX_CONCURRENCY)) {
     return [`${field}: must be a whole number from 1 to ${UNICO_MAX_CONCURRENCY} (the in-flight maximum set in Unico's webhook form); got ${unicoConcurrency}`];
   }
   return throttleProblems(webhookCapacity(unicoConcurrency), field);
