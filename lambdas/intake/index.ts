@@ -4,13 +4,13 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OpenAuthenticator, type Authenticator } from '../core/auth/authenticator.ts';
 import { JwtAuthenticator } from '../core/auth/jwt-authenticator.ts';
 import { secretCredentialSource } from '../adapters/secrets-manager/secret-credentials.ts';
+import { SecretsManagerJsonSecrets } from '../adapters/secrets-manager/json-secrets.ts';
 import { StaticCredentialAuthenticator } from '../core/auth/static-credentials.ts';
 import { awsClientOptions } from '../adapters/aws/client-options.ts';
 import { composeIntakeHandler } from './compose.ts';
@@ -32,7 +32,7 @@ async function authenticatorFor(auth: IntakeConfig['auth']): Promise<Authenticat
     case 'basic':
     case 'apikey': {
       const credentials = secretCredentialSource({
-        provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient(clientOptions) }),
+        secrets: new SecretsManagerJsonSecrets(new SecretsManagerClient(clientOptions)),
         secretId: auth.secretArn,
         mode: auth.mode,
         defaultApiKeyHeader: auth.apiKeyHeader,

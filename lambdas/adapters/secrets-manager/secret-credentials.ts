@@ -1,9 +1,9 @@
-import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
 import { Backoff, type BackoffSettings } from '../../core/backoff.ts';
 import { failureKind, type FailureKind } from '../aws/failure-kind.ts';
 import { resultWithin, systemClock, type Clock } from '../../core/deadline.ts';
 import type { CredentialSource, StaticCredential } from '../../core/auth/static-credentials.ts';
+import { SecretNotJsonError, type JsonSecrets } from './json-secrets.ts';
 
 /**
  * The JSON kept in Secrets Manager for Basic and API-key modes. The current credential sits at
@@ -37,7 +37,7 @@ export function credentialsFromSecret(
 }
 
 export interface SecretCredentialSourceOptions {
-  readonly provider: SecretsProvider;
+  readonly secrets: JsonSecrets;
   readonly secretId: string;
   readonly mode: 'basic' | 'apikey';
   readonly defaultApiKeyHeader: string;
@@ -59,7 +59,7 @@ export const SECRET_REFRESH_BACKOFF: BackoffSettings = { initialMs: 5000, maxMs:
 const DEFAULT_REFRESH_WAIT_MS = 1000;
 
 /**
- * Credentials from Secrets Manager, cached by Powertools for `maxAgeSeconds` (one read per
+ * Credentials from Secrets Manager, cached by `secrets` for `maxAgeSeconds` (one read per
  * container and period, never one per request). When a refresh fails, the last good credentials
  * keep being used: a Secrets Manager hiccup must not turn every delivery into a 503, nor make
  * every delivery wait for it.
@@ -81,7 +81,7 @@ export function secretCredentialSource(options: SecretCredentialSourceOptions): 
   const refresh = async (): Promise<StaticCredential[]> => {
     try {
       const secret = await readSecret(options);
-      // Powertools hands back the same cached object until maxAge: parse it once per read.
+      // The same cached object comes back until maxAge: parse it once per read.
       if (lastGood === undefined || secret !== lastSecret) {
         lastGood = parseSecret(options, secret);
         lastSecret = secret;
@@ -131,12 +131,10 @@ export class CredentialSecretError extends Error {
 
 async function readSecret(options: SecretCredentialSourceOptions): Promise<unknown> {
   try {
-    return await options.provider.get(options.secretId, { maxAge: options.maxAgeSeconds, transform: 'json' });
+    return await options.secrets.get(options.secretId, { maxAgeSeconds: options.maxAgeSeconds });
   } catch (error) {
-    const names = causeChain(error).map(nameOf);
-    // Powertools wraps the SDK's error (as `cause`); a secret that is not JSON fails its transform.
-    const kind = names.includes('TransformParameterError') ? 'permanent' : failureKind(causeChain(error).at(-1));
-    throw new CredentialSecretError(`credential secret could not be read or is not JSON (${names.join(': ')})`, kind);
+    const kind = error instanceof SecretNotJsonError ? 'permanent' : failureKind(error);
+    throw new CredentialSecretError(`credential secret could not be read or is not JSON (${nameOf(error)})`, kind);
   }
 }
 
@@ -149,17 +147,6 @@ function parseSecret(options: SecretCredentialSourceOptions, secret: unknown): S
       'permanent',
     );
   }
-}
-
-/** The error and its causes, outermost first (bounded: a cycle must not hang a request). */
-function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [error];
-  while (chain.length < 5) {
-    const last = chain.at(-1);
-    if (!(last instanceof Error) || last.cause === undefined) break;
-    chain.push(last.cause);
-  }
-  return chain;
 }
 
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);

@@ -9,7 +9,7 @@ export interface UnicoFetcherWiring {
   readonly api: UnicoApiSettings;
   /** The token endpoint, when not `<identityUrl>/oauth2/token` (the local simulator's). */
   readonly tokenUrl?: string;
-  /** Reads the service account's credentials (cached by the caller, e.g. Powertools Parameters). */
+  /** Reads the service account's credentials (cached by the caller: adapters/secrets-manager/json-secrets.ts). */
   readonly credentials: () => Promise<UnicoCredentialsSecret>;
   /** The request budget lives in the claims table, shared by every processor and fallback. */
   readonly dynamodb: DynamoDBClient;

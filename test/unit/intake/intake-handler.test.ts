@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -12,6 +11,7 @@ import type { IntakeHandler } from '../../../lambdas/intake/intake-handler.ts';
 import { OpenAuthenticator, type Authenticator } from '../../../lambdas/core/auth/authenticator.ts';
 import { basicAuthorization } from '../../../lambdas/contracts/auth-notation.ts';
 import { secretCredentialSource } from '../../../lambdas/adapters/secrets-manager/secret-credentials.ts';
+import { SecretsManagerJsonSecrets } from '../../../lambdas/adapters/secrets-manager/json-secrets.ts';
 import { StaticCredentialAuthenticator } from '../../../lambdas/core/auth/static-credentials.ts';
 import { lambdaContext, notificationBody, PROCESS_ID, webhookEvent } from '../../support/unit/intake-events.ts';
 
@@ -378,13 +378,13 @@ describe('intake handler logs', () => {
   });
 
   // Regression: the 5xx log line carries the whole cause chain; a secret stored as plain text
-  // instead of JSON makes Powertools' JSON transform fail with a message quoting the secret.
+  // instead of JSON makes JSON.parse fail with a message quoting the secret.
   test('a secret stored as plain text is never written to the logs', async () => {
     // Prepare
     const secretsClient = new SecretsManagerClient({ region: 'us-east-1' });
     mockClient(secretsClient).on(GetSecretValueCommand).resolves({ SecretString: PASSWORD, Name: 'webhook' });
     const credentials = secretCredentialSource({
-      provider: new SecretsProvider({ awsSdkV3Client: secretsClient }),
+      secrets: new SecretsManagerJsonSecrets(secretsClient),
       secretId: 'webhook',
       mode: 'basic',
       defaultApiKeyHeader: 'Authorization',

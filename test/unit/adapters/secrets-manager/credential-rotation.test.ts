@@ -1,15 +1,15 @@
 /**
  * Rotating the webhook credential with two active at once (docs/security.md, "Rotating the
- * webhook credential"), walked over the real reading code: Powertools' SecretsProvider and its
+ * webhook credential"), walked over the real reading code: the JSON secret reader and its
  * cache, secretCredentialSource and the authenticator, with Secrets Manager faked by
  * aws-sdk-client-mock and the secret's value changed at each step. Every 10 seconds of the walk,
  * the credential in Unico's form (what Unico presents) must be accepted.
  */
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { basicAuthorization } from '../../../../lambdas/contracts/auth-notation.ts';
+import { SecretsManagerJsonSecrets } from '../../../../lambdas/adapters/secrets-manager/json-secrets.ts';
 import { secretCredentialSource } from '../../../../lambdas/adapters/secrets-manager/secret-credentials.ts';
 import { StaticCredentialAuthenticator } from '../../../../lambdas/core/auth/static-credentials.ts';
 import { UnauthorizedError } from '../../../../lambdas/core/errors.ts';
@@ -24,7 +24,7 @@ const START = Date.parse('2025-06-15T12:00:00.000Z');
 /** One container of the intake: its own provider (and cache), source and authenticator. */
 function intakeContainer(secretsManager: SecretsManagerClient): StaticCredentialAuthenticator {
   const credentials = secretCredentialSource({
-    provider: new SecretsProvider({ awsSdkV3Client: secretsManager }),
+    secrets: new SecretsManagerJsonSecrets(secretsManager),
     secretId: SECRET_ARN,
     mode: 'basic',
     defaultApiKeyHeader: 'Authorization',
@@ -87,7 +87,7 @@ async function walk(steps: readonly Step[], untilSeconds: number) {
 }
 
 beforeEach(() => {
-  // Only the clock: Powertools' cache reads Date.now(); the SDK's and the source's timers stay real.
+  // Only the clock: the secret cache reads Date.now(); the SDK's and the source's timers stay real.
   jest.useFakeTimers({ doNotFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask', 'hrtime', 'performance'] });
   jest.setSystemTime(START);
 });

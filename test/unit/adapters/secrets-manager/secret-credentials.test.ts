@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
-import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsProvider as PowertoolsSecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { failureKind } from '../../../../lambdas/adapters/aws/failure-kind.ts';
+import { SecretsManagerJsonSecrets, type JsonSecrets } from '../../../../lambdas/adapters/secrets-manager/json-secrets.ts';
 import {
   CredentialSecretError,
   credentialsFromSecret,
@@ -74,7 +73,7 @@ function fakeProvider(answers: Array<() => unknown>) {
       return next();
     },
   };
-  return { provider: provider as unknown as SecretsProvider, calls };
+  return { provider: provider as JsonSecrets, calls };
 }
 
 const basicSecret = (password: string) => ({ username: 'unico', password });
@@ -89,12 +88,12 @@ class FakeClock {
 
 /** A basic-mode source over a fake provider, with the usual settings. */
 const basicSource = (
-  provider: SecretsProvider,
+  provider: JsonSecrets,
   onStaleUse: (error: unknown, retryInMs: number) => void = () => undefined,
   clock: FakeClock = new FakeClock(),
 ) =>
   secretCredentialSource({
-    provider,
+    secrets: provider,
     secretId: 's',
     mode: 'basic',
     defaultApiKeyHeader: 'Authorization',
@@ -104,11 +103,11 @@ const basicSource = (
   });
 
 describe('secretCredentialSource', () => {
-  test('reads through the provider on every call with the max age and the JSON transform', async () => {
+  test('reads through the cache on every call with the max age', async () => {
     // Prepare
     const { provider, calls } = fakeProvider([() => basicSecret('one'), () => basicSecret('two')]);
     const source = secretCredentialSource({
-      provider,
+      secrets: provider,
       secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook',
       mode: 'basic',
       defaultApiKeyHeader: 'Authorization',
@@ -124,8 +123,8 @@ describe('secretCredentialSource', () => {
     expect(first).toEqual([{ kind: 'basic', username: 'unico', password: 'one' }]);
     expect(second).toEqual([{ kind: 'basic', username: 'unico', password: 'two' }]);
     expect(calls).toEqual([
-      ['arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook', { maxAge: 120, transform: 'json' }],
-      ['arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook', { maxAge: 120, transform: 'json' }],
+      ['arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook', { maxAgeSeconds: 120 }],
+      ['arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook', { maxAgeSeconds: 120 }],
     ]);
   });
 
@@ -133,7 +132,7 @@ describe('secretCredentialSource', () => {
     // Prepare
     const { provider } = fakeProvider([() => ({ value: 'k' })]);
     const source = secretCredentialSource({
-      provider,
+      secrets: provider,
       secretId: 's',
       mode: 'apikey',
       defaultApiKeyHeader: 'X-Api-Key',
@@ -236,7 +235,7 @@ describe('secretCredentialSource', () => {
 
 /**
  * A provider whose answer the test sets, and whose answers can be held back: `get` is what
- * Secrets Manager (through Powertools) does on a read the cache does not serve.
+ * Secrets Manager does on a read the cache does not serve.
  */
 class ScriptedProvider {
   calls = 0;
@@ -250,7 +249,7 @@ class ScriptedProvider {
       if (this.holding) await new Promise<void>((resolve) => this.#held.push(resolve));
       return answer();
     },
-  } as unknown as SecretsProvider;
+  } as JsonSecrets;
 
   holding = false;
 
@@ -340,7 +339,7 @@ describe('secretCredentialSource while Secrets Manager fails', () => {
     const scripted = new ScriptedProvider();
     const stale = jest.fn<(error: unknown, retryInMs: number) => void>();
     const source = secretCredentialSource({
-      provider: scripted.provider,
+      secrets: scripted.provider,
       secretId: 's',
       mode: 'basic',
       defaultApiKeyHeader: 'Authorization',
@@ -449,7 +448,7 @@ describe('secretCredentialSource: what kind of failure a refused read is', () =>
     const client = new SecretsManagerClient({ region: 'us-east-1' });
     answer(mockClient(client));
     return secretCredentialSource({
-      provider: new PowertoolsSecretsProvider({ awsSdkV3Client: client }),
+      secrets: new SecretsManagerJsonSecrets(client),
       secretId: 'webhook',
       mode: 'basic',
       defaultApiKeyHeader: 'Authorization',
