@@ -15,9 +15,9 @@
  * failure for 1 s, doubling to 60 s. Meanwhile each call fails at once with the last failure (same
  * class, status and codes, retryAfterMs = the rest of the pause). A token obtained resets both.
  */
+import { sign } from 'node:crypto';
 import { Backoff, type BackoffSettings } from '../../core/backoff.ts';
 import { UnicoCredentialsRefusedError, UnicoTransientError } from '../../core/unico/process-fetcher.ts';
-import { SignJWT } from 'jose';
 import type { ResolvedUnicoClientOptions } from './unico-client-options.ts';
 import { parseObject, transientCodeFor, unicoErrorCodeOf, withCode, type UnicoHttp } from './unico-http.ts';
 
@@ -164,7 +164,7 @@ export class UnicoTokenSource {
 
   async #fetchToken(notAfterMs: number | undefined): Promise<string> {
     const { tokenUrl, now } = this.#settings;
-    const assertion = await this.#assertion();
+    const assertion = this.#assertion();
     this.#requests += 1;
     const answer = await this.#http.send({
       what: 'token request',
@@ -200,18 +200,23 @@ export class UnicoTokenSource {
     return value;
   }
 
-  #assertion(): Promise<string> {
+  /**
+   * The RS256 assertion, signed by node:crypto: one fixed header and five claims need no JWT
+   * library (PKCS#1 v1.5 padding is what `sign` uses for an RSA key, as RS256 asks).
+   */
+  #assertion(): string {
     const { serviceAccount, identityUrl, privateKey, assertionLifetimeSeconds, now } = this.#settings;
     const issuedAt = Math.floor(now() / 1000);
-    return new SignJWT({ scope: '*' })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-      .setIssuer(serviceAccount)
-      .setAudience(identityUrl)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + assertionLifetimeSeconds)
-      .sign(privateKey);
+    // JSON would write a clock gone wrong as `"iat": null`, a token Unico refuses as bad credentials.
+    if (!Number.isFinite(issuedAt)) throw new TypeError('the clock gave no time to sign the assertion with');
+    const claims = { scope: '*', iss: serviceAccount, aud: identityUrl, iat: issuedAt, exp: issuedAt + assertionLifetimeSeconds };
+    const signingInput = `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}`;
+    return `${signingInput}.${sign('sha256', Buffer.from(signingInput), privateKey).toString('base64url')}`;
   }
+
 }
+
+const base64url = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
 
 /** A copy of the failure that started a back-off, saying how long is left of it (at least its own Retry-After). */
 function stillHeldOff(holdOff: { readonly error: UnicoTransientError; readonly until: number }, now: number): UnicoTransientError {
