@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { KeySetUnavailableError, type JsonWebKeySetOptions } from '../../../../lambdas/core/auth/json-web-key-set.ts';
+import {
+  discoveryUrl,
+  JsonWebKeySet,
+  KeySetUnavailableError,
+  type JsonWebKeySetOptions,
+} from '../../../../lambdas/core/auth/json-web-key-set.ts';
 import { JwtAuthenticator, type OAuth2Settings } from '../../../../lambdas/core/auth/jwt-authenticator.ts';
 import { DependencyUnavailableError, UnauthorizedError } from '../../../../lambdas/core/errors.ts';
 
@@ -33,10 +38,10 @@ beforeAll(async () => {
   [first, second] = await Promise.all([signingKey('key-1'), signingKey('key-2')]);
 });
 
-async function token(key: SigningKey = first): Promise<string> {
+async function token(key: SigningKey = first, issuer = ISSUER): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-    .setIssuer(ISSUER)
+    .setIssuer(issuer)
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime('5m')
@@ -72,11 +77,13 @@ class FakeProvider {
   readonly answers = new Map<string, Answer>();
   readonly requests: string[] = [];
   readonly redirectModes: Array<RequestInit['redirect']> = [];
+  readonly acceptHeaders: Array<string | null> = [];
 
   readonly fetch: typeof fetch = async (input, init) => {
     const url = String(input);
     this.requests.push(url);
     this.redirectModes.push(init?.redirect);
+    this.acceptHeaders.push(new Headers(init?.headers).get('accept'));
     const answer = this.answers.get(url);
     if (answer === undefined) throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     return answer(init);
@@ -154,8 +161,11 @@ describe('JwtAuthenticator over the provider key set', () => {
       // Act
       const error = await outcome(authenticatorOver(provider, new FakeClock()), await token());
 
-      // Assess
-      expect(expectKeySetOutage(error).reason).toBe(reason);
+      // Assess: the message names the URL (and never the body), for the warning in the logs.
+      const failure = expectKeySetOutage(error);
+      expect(failure.reason).toBe(reason);
+      expect(failure.message).toContain(JWKS_URI);
+      expect(failure.message).not.toContain('Maintenance');
     });
 
     test('a redirect is not followed', async () => {
@@ -170,6 +180,7 @@ describe('JwtAuthenticator over the provider key set', () => {
       // Assess
       expectKeySetOutage(error);
       expect(provider.redirectModes).toEqual(['manual']);
+      expect(provider.acceptHeaders).toEqual(['application/json']);
       expect(provider.requests).toEqual([JWKS_URI]);
     });
 
@@ -191,7 +202,9 @@ describe('JwtAuthenticator over the provider key set', () => {
       const error = await outcome(subject, await token());
 
       // Assess
-      expect(expectKeySetOutage(error).reason).toBe('timeout');
+      const failure = expectKeySetOutage(error);
+      expect(failure.reason).toBe('timeout');
+      expect(failure.message).toBe(`oauth2 key set unavailable (timeout): ${JWKS_URI} did not answer in time`);
     });
 
     test('a refused connection', async () => {
@@ -262,11 +275,13 @@ describe('JwtAuthenticator over the provider key set', () => {
       // Act
       clock.advance(HOUR - 1);
       const within = await outcome(subject, jwt);
-      clock.advance(2);
+      clock.advance(1);
+      const atTheLimit = await outcome(subject, jwt);
+      clock.advance(1);
       const beyond = await outcome(subject, jwt);
 
-      // Assess
-      expect(within).toBe('accepted');
+      // Assess: the limit itself is still within.
+      expect([within, atTheLimit]).toEqual(['accepted', 'accepted']);
       expectKeySetOutage(beyond);
     });
 
@@ -547,6 +562,12 @@ describe('JwtAuthenticator over the provider key set', () => {
       ['without a jwks_uri', discoveryOf({ issuer: ISSUER }), 'discovery_invalid'],
       ['with a jwks_uri that is not a URL', discoveryOf({ issuer: ISSUER, jwks_uri: 'keys' }), 'discovery_invalid'],
       ['with an http jwks_uri for an https issuer', discoveryOf({ issuer: ISSUER, jwks_uri: 'http://idp.example.com/keys' }), 'discovery_invalid'],
+      // A list holding the URL reads as that URL once made a string: only a string is a jwks_uri.
+      ['with a jwks_uri that is a list', discoveryOf({ issuer: ISSUER, jwks_uri: [JWKS_URI] }), 'discovery_invalid'],
+      ['that is a list', () => json([{ issuer: ISSUER, jwks_uri: JWKS_URI }]), 'discovery_invalid'],
+      ['that is a string', () => json(ISSUER), 'discovery_invalid'],
+      ['that is a number', () => json(42), 'discovery_invalid'],
+      ['that is null', () => json(null), 'discovery_invalid'],
     ] as Array<[string, Answer, string]>)('a discovery document %s is an outage', async (_, answer, reason) => {
       // Prepare
       const provider = new FakeProvider().serve(DISCOVERY_URI, answer).serve(JWKS_URI, keySetOf(first));
@@ -555,7 +576,9 @@ describe('JwtAuthenticator over the provider key set', () => {
       const error = await outcome(discovering(provider), await token());
 
       // Assess
-      expect(expectKeySetOutage(error).reason).toBe(reason);
+      const failure = expectKeySetOutage(error);
+      expect(failure.reason).toBe(reason);
+      expect(failure.message).toContain(DISCOVERY_URI);
       expect(provider.requestsTo(JWKS_URI)).toBe(0);
     });
 
@@ -569,8 +592,226 @@ describe('JwtAuthenticator over the provider key set', () => {
       const error = await outcome(discovering(provider), await token());
 
       // Assess
-      expect(expectKeySetOutage(error).reason).toBe('issuer_mismatch');
+      const failure = expectKeySetOutage(error);
+      expect(failure.reason).toBe('issuer_mismatch');
+      expect(failure.message).toBe(`oauth2 key set unavailable (issuer_mismatch): ${DISCOVERY_URI} names another issuer than ${ISSUER}`);
       expect(provider.requests).toEqual([DISCOVERY_URI]);
+    });
+  });
+
+  describe('what counts as a redirect, a refusal or a key set', () => {
+    test.each([
+      ['300', 300, 'redirect'],
+      ['399', 399, 'redirect'],
+      ['400', 400, 'status'],
+      ['299 (not ok)', 299, 'status'],
+    ] as Array<[string, number, string]>)('an answer %s is a failed read of reason %s', async (_, status, reason) => {
+      // Prepare: 299 is in the 2xx range but not `ok`; the bounds of the 3xx range are exact.
+      const provider = new FakeProvider().serve(JWKS_URI, status === 299 ? statusOf(599) : statusOf(status));
+
+      // Act
+      const error = await outcome(authenticatorOver(provider, new FakeClock()), await token());
+
+      // Assess
+      expect(expectKeySetOutage(error).reason).toBe(reason);
+    });
+
+    test("fetch's opaque redirect (what redirect: 'manual' gives for a 3xx, status 0) is a redirect", async () => {
+      // Prepare: a Response cannot be built with status 0, so the fake gives one's shape.
+      const opaque = { type: 'opaqueredirect', status: 0, ok: false, body: null } as unknown as Response;
+      const provider = new FakeProvider().serve(JWKS_URI, () => opaque);
+
+      // Act
+      const error = await outcome(authenticatorOver(provider, new FakeClock()), await token());
+
+      // Assess
+      const failure = expectKeySetOutage(error);
+      expect(failure.reason).toBe('redirect');
+      expect(failure.message).toBe(`oauth2 key set unavailable (redirect): ${JWKS_URI} answered 0 (a redirect)`);
+    });
+
+    test.each([
+      ['a refusal', 500, 'status'],
+      ['a redirect', 302, 'redirect'],
+    ] as Array<[string, number, string]>)('the body of %s is cancelled, not left open', async (_, status, reason) => {
+      // Prepare
+      let cancelled = false;
+      const body = new ReadableStream({
+        cancel: () => {
+          cancelled = true;
+        },
+      });
+      const provider = new FakeProvider().serve(JWKS_URI, () => new Response(body, { status }));
+
+      // Act
+      const error = await outcome(authenticatorOver(provider, new FakeClock()), await token());
+
+      // Assess
+      expect(expectKeySetOutage(error).reason).toBe(reason);
+      expect(cancelled).toBe(true);
+    });
+
+    test('a refusal without a body is still a refusal', async () => {
+      // Prepare
+      const provider = new FakeProvider().serve(JWKS_URI, () => new Response(null, { status: 500 }));
+
+      // Act
+      const error = await outcome(authenticatorOver(provider, new FakeClock()), await token());
+
+      // Assess
+      expect(expectKeySetOutage(error).reason).toBe('status');
+    });
+
+    test('a set with one key lacking a key type is refused whole, even beside a good key', async () => {
+      // Prepare
+      const provider = new FakeProvider().serve(JWKS_URI, () => json({ keys: [first.jwk, { kid: 'key-3' }] }));
+
+      // Act
+      const error = await outcome(authenticatorOver(provider, new FakeClock()), await token());
+
+      // Assess
+      expect(expectKeySetOutage(error).reason).toBe('not_a_jwks');
+    });
+
+    test('two keys under one kid: the token is refused, and that is no reason to read the set again', async () => {
+      // Prepare
+      const twin: SigningKey = { ...second, jwk: { ...second.jwk, kid: first.kid } };
+      const provider = new FakeProvider().serve(JWKS_URI, keySetOf(first, twin));
+      const clock = new FakeClock();
+      const subject = authenticatorOver(provider, clock);
+      const jwt = await token(first);
+
+      // Act
+      const rightAway = await outcome(subject, jwt);
+      clock.advance(30_000);
+      const afterTheCooldown = await outcome(subject, jwt);
+
+      // Assess
+      for (const result of [rightAway, afterTheCooldown]) {
+        expect(result).toBeInstanceOf(UnauthorizedError);
+        expect((result as UnauthorizedError).reason).toBe('ERR_JWKS_MULTIPLE_MATCHING_KEYS');
+      }
+      expect(provider.requestsTo(JWKS_URI)).toBe(1);
+    });
+  });
+
+  describe('transport failures are named by their socket code, else their kind', () => {
+    test.each([
+      // Named as fetch names it (a DOMException), but made here: Jest's module sandbox has its own Error.
+      ['a TimeoutError before the signal fires', Object.assign(new Error('headers timeout'), { name: 'TimeoutError' }), 'timeout', 'did not answer in time'],
+      ['a TypeError without a cause', new TypeError('fetch failed'), 'unreachable', 'could not be reached (TypeError)'],
+      ['a cause whose code is not a string', new TypeError('fetch failed', { cause: { code: 111 } }), 'unreachable', 'could not be reached (TypeError)'],
+      ['a cause with a socket code', new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }), 'unreachable', 'could not be reached (ENOTFOUND)'],
+      ['something thrown that is not an Error', 'boom', 'unreachable', 'could not be reached (error)'],
+    ] as Array<[string, unknown, string, string]>)('%s', async (_, thrown, reason, detail) => {
+      // Prepare
+      const provider = new FakeProvider().serve(JWKS_URI, () => {
+        throw thrown;
+      });
+
+      // Act
+      const error = await outcome(authenticatorOver(provider, new FakeClock()), await token());
+
+      // Assess
+      const failure = expectKeySetOutage(error);
+      expect(failure.reason).toBe(reason);
+      expect(failure.message).toBe(`oauth2 key set unavailable (${reason}): ${JWKS_URI} ${detail}`);
+    });
+
+    test('a failure outside the transport is still a KeySetUnavailableError, named by its kind', async () => {
+      // Prepare: AbortSignal.timeout refuses a negative bound.
+      const provider = new FakeProvider().serve(JWKS_URI, keySetOf(first));
+      const keySet = new JsonWebKeySet({ issuer: ISSUER, jwksUri: JWKS_URI, fetchTimeoutMs: -1, fetch: provider.fetch });
+
+      // Act
+      const error = await keySet.getKey({ alg: 'RS256', kid: first.kid }, { payload: '', signature: '' }).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(KeySetUnavailableError);
+      expect((error as KeySetUnavailableError).name).toBe('KeySetUnavailableError');
+      expect((error as KeySetUnavailableError).reason).toBe('unreachable');
+      // "(RangeError)" in production; Jest's module sandbox does not see Node's own errors as its Error's.
+      expect((error as KeySetUnavailableError).message).toMatch(/^oauth2 key set unavailable \(unreachable\): key set read failed \((RangeError|object)\)$/);
+    });
+  });
+
+  describe('the scheme of a discovered jwks_uri', () => {
+    test.each([
+      ['an http issuer (a local provider) accepts an http jwks_uri', 'http://localhost:8080/realms/dev', 'http://localhost:8080/realms/dev/keys'],
+      ['an http issuer accepts an https jwks_uri', 'http://localhost:8080/realms/dev', 'https://idp.example.com/keys'],
+      ['an issuer that is not a URL (the configuration refuses those) puts no rule on it', 'dev-issuer', 'http://localhost:8080/keys'],
+    ])('%s', async (_, issuer, jwksUri) => {
+      // Prepare
+      const provider = new FakeProvider()
+        .serve(discoveryUrl(issuer), discoveryOf({ issuer, jwks_uri: jwksUri }))
+        .serve(jwksUri, keySetOf(first));
+      const subject = authenticatorOver(provider, new FakeClock(), { issuer, jwksUri: undefined });
+
+      // Act
+      const result = await outcome(subject, await token(first, issuer));
+
+      // Assess
+      expect(result).toBe('accepted');
+      expect(provider.requests).toEqual([discoveryUrl(issuer), jwksUri]);
+    });
+
+    test('the discovery URL drops every trailing slash of the issuer', () => {
+      expect(discoveryUrl('https://idp.example.com/oauth2//')).toBe(DISCOVERY_URI);
+      expect(discoveryUrl(ISSUER)).toBe(DISCOVERY_URI);
+    });
+  });
+
+  describe('a refresh age shorter than the unknown-key cool-down', () => {
+    const options = { refreshAfterMs: 1000 };
+
+    test('an unknown key waits for the refresh already in flight, which may bring it', async () => {
+      // Prepare
+      const provider = new FakeProvider().serve(JWKS_URI, keySetOf(first));
+      const clock = new FakeClock();
+      const subject = authenticatorOver(provider, clock, {}, options);
+      await outcome(subject, await token(first));
+      const held = heldAnswer(keySetOf(first, second));
+      provider.serve(JWKS_URI, held.answer);
+      clock.advance(1000);
+
+      // Act: the refresh is due, so this request starts it, then finds its key missing.
+      const pending = outcome(subject, await token(second));
+      await settle();
+      held.release();
+      const result = await pending;
+
+      // Assess
+      expect(result).toBe('accepted');
+      expect(provider.requestsTo(JWKS_URI)).toBe(2);
+    });
+
+    test('an unknown key right after a failed refresh is an outage, even within the cool-down', async () => {
+      // Prepare
+      const provider = new FakeProvider().serve(JWKS_URI, keySetOf(first));
+      const clock = new FakeClock();
+      const subject = authenticatorOver(provider, clock, {}, options);
+      await outcome(subject, await token(first));
+      provider.serve(JWKS_URI, statusOf(500));
+      clock.advance(1000);
+      await outcome(subject, await token(first)); // starts the refresh, which fails
+      await settle();
+
+      // Act
+      const unknownKey = await outcome(subject, await token(second));
+
+      // Assess
+      expect(expectKeySetOutage(unknownKey).reason).toBe('status');
+      expect(provider.requestsTo(JWKS_URI)).toBe(2);
+    });
+  });
+
+  describe('options', () => {
+    test('a stale limit shorter than the refresh age is refused; an equal one is not', () => {
+      const options = { issuer: ISSUER, fetchTimeoutMs: 1000, refreshAfterMs: HOUR };
+      expect(() => new JsonWebKeySet({ ...options, maxStaleMs: HOUR - 1 })).toThrow(
+        new Error('maxStaleMs must not be shorter than refreshAfterMs'),
+      );
+      expect(() => new JsonWebKeySet({ ...options, maxStaleMs: HOUR })).not.toThrow();
     });
   });
 });
