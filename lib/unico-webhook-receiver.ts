@@ -26,6 +26,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import { Construct } from 'constructs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { INTAKE_QUEUE, RESULTS_QUEUE } from '../lambdas/contracts/queues.ts';
@@ -122,6 +123,12 @@ export class UnicoWebhookReceiver extends Construct {
   public readonly cognito?: CognitoTokenIssuer;
   /** The bus that gets a copy of each results event (`resultsEventBus`). */
   public readonly resultsEventBus?: IEventBus;
+  /** The queue the processor sends each event to for the bus, before the results queue (`resultsEventBus`). */
+  public readonly resultsBusFeedQueue?: Queue;
+  /** Where the pipe's failed events wait (`resultsEventBus`); alarmed like every dead-letter queue. */
+  public readonly resultsBusFeedDeadLetterQueue?: Queue;
+  /** The EventBridge pipe from the feed to the bus (`resultsEventBus`). */
+  public readonly resultsPipe?: CfnPipe;
   /** The archive of the receiver's events on that bus (`resultsArchiveRetention`). */
   public readonly resultsArchive?: Archive;
   /** Serves the tracking routes (with `unico` only). */
@@ -226,8 +233,16 @@ export class UnicoWebhookReceiver extends Construct {
         });
     }
     if (settings.resultsEventBus !== undefined) {
-      const bus = resultsEventBus(this, settings.resultsEventBus, settings.resultsArchiveRetentionDays, removalPolicy);
+      const bus = resultsEventBus(this, {
+        bus: settings.resultsEventBus,
+        removalPolicy,
+        ...(settings.resultsArchiveRetentionDays !== undefined ? { archiveRetentionDays: settings.resultsArchiveRetentionDays } : {}),
+        ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}),
+      });
       this.resultsEventBus = bus.eventBus;
+      this.resultsBusFeedQueue = bus.feedQueue;
+      this.resultsBusFeedDeadLetterQueue = bus.feedDeadLetterQueue;
+      this.resultsPipe = bus.pipe;
       if (bus.archive) this.resultsArchive = bus.archive;
     }
     const processor = new ProcessorFunction(this, 'Processor', {
@@ -236,7 +251,7 @@ export class UnicoWebhookReceiver extends Construct {
       intakeQueue: this.intakeQueue,
       resultsQueue: this.resultsQueue,
       ...(unico && this.unicoCredentials ? { unico: { api: unico.api, credentials: this.unicoCredentials } } : {}),
-      ...(this.resultsEventBus ? { resultsEventBus: this.resultsEventBus } : {}),
+      ...(this.resultsBusFeedQueue ? { resultsBusFeedQueue: this.resultsBusFeedQueue } : {}),
     });
     this.processorFunction = processor.function;
     this.processorRole = processor.role;

@@ -1,8 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventBridgeResultsPublisher } from '../adapters/eventbridge/eventbridge-results-publisher.ts';
 import { PublishInOrder } from '../core/processing/results-publishers.ts';
 import { claimStoreFor, type ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
 import { measuredFetcher } from '../adapters/metrics/measured-fetcher.ts';
@@ -34,8 +32,8 @@ export interface ProcessorWiring extends ClaimsTableWiring {
   /** @default OUTCOME_RETRY_DELAY; the intake queue's dead-letter limit must be sized from the same schedule. */
   readonly retryDelay?: RetryDelaySchedule;
   readonly clock?: Clock;
-  /** A copy of each event on this EventBridge bus too. @default - the results queue only */
-  readonly resultsEventBus?: { readonly client: EventBridgeClient; readonly eventBusName: string };
+  /** The bus feed queue: a copy of each event for the EventBridge bus. @default - the results queue only */
+  readonly resultsBusFeedQueueUrl?: string;
   /** CloudWatch metrics (AWS): flushed once per invocation. */
   readonly metrics?: Metrics;
   /** Where events go without `metrics` (the local stack's no-op, a test's recorder). @default noObservability */
@@ -67,12 +65,15 @@ export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandl
 }
 
 /**
- * The results queue, after the event bus when there is one: a bus failure then sends nothing and
- * the message is retried; a queue failure after the bus took the event gives the bus a copy with
- * the same CloudEvent id on the retry (the bus is at-least-once), and the queue still one.
+ * The results queue, after the bus feed when there is one: a feed failure sends nothing and the
+ * message is retried; a queue failure after the feed took the event sends it to the feed again on
+ * the retry, with the same deduplication id (so the feed, and the bus, keep one within SQS's
+ * window, and the queue one). An event that fits the results queue fits the bus too: the pipe's
+ * entry adds 69 bytes or fewer to the body (source, detail type, time), less than the message
+ * attributes SQS counts (docs/eventbridge.md).
  */
-export function resultsPublisher(wiring: Pick<ProcessorWiring, 'sqs' | 'resultsQueueUrl' | 'resultsEventBus'>): ResultsPublisher {
+export function resultsPublisher(wiring: Pick<ProcessorWiring, 'sqs' | 'resultsQueueUrl' | 'resultsBusFeedQueueUrl'>): ResultsPublisher {
   const queue = new SqsResultsPublisher({ client: wiring.sqs, queueUrl: wiring.resultsQueueUrl });
-  const bus = wiring.resultsEventBus;
-  return bus === undefined ? queue : new PublishInOrder([new EventBridgeResultsPublisher(bus), queue]);
+  const feed = wiring.resultsBusFeedQueueUrl;
+  return feed === undefined ? queue : new PublishInOrder([new SqsResultsPublisher({ client: wiring.sqs, queueUrl: feed }), queue]);
 }

@@ -3,7 +3,7 @@ import { readSettings } from '../core/environment.ts';
 import { httpUrlSetting, integerSetting, requiredSetting } from '../contracts/settings.ts';
 import { UNICO_API_SETTINGS, unicoApiSettingProblems, unicoApiSettingsOf, type UnicoApiSettings } from '../contracts/unico-api.ts';
 import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS, OUTCOME_RETRY_PERIOD_BOUNDS } from '../contracts/outcome-retries.ts';
-import { RESULTS_EVENT_BUS_ENVIRONMENT } from '../contracts/results-event-bus.ts';
+import { RESULTS_BUS_FEED_ENVIRONMENT } from '../contracts/results-event-bus.ts';
 
 /** The processor Lambda's configuration in AWS, as the CDK stack sets it. */
 const PROCESSOR_SETTINGS = {
@@ -18,8 +18,8 @@ const PROCESSOR_SETTINGS = {
   ),
   // Outcome fetching is on when a service account is set; without one events carry outcome null.
   ...UNICO_API_SETTINGS,
-  // A copy of each event on this EventBridge bus (name or ARN) too; absent: the queue only.
-  [RESULTS_EVENT_BUS_ENVIRONMENT]: v.optional(requiredSetting),
+  // A copy of each event for the EventBridge bus, through this queue and its pipe; absent: the results queue only.
+  [RESULTS_BUS_FEED_ENVIRONMENT]: v.optional(httpUrlSetting('https://sqs.us-east-1.amazonaws.com/123456789012/results-bus-feed.fifo')),
 } as const;
 
 /** Every environment variable the processor reads: what the CDK may write for it, and nothing else. */
@@ -35,8 +35,8 @@ export interface ProcessorConfig {
   readonly outcomeRetryPeriodSeconds: number;
   /** Absent: outcome fetching is off. */
   readonly unico?: UnicoApiSettings & { readonly secretArn: string };
-  /** The EventBridge bus (name or ARN) that gets a copy of each event; absent: none. */
-  readonly resultsEventBusName?: string;
+  /** The bus feed queue, whose pipe puts a copy of each event on the EventBridge bus; absent: none. */
+  readonly resultsBusFeedQueueUrl?: string;
 }
 
 export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
@@ -50,6 +50,6 @@ export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env): Proce
     eventSource: values.EVENT_SOURCE,
     outcomeRetryPeriodSeconds: values.OUTCOME_RETRY_PERIOD_SECONDS,
     ...(unico !== undefined ? { unico } : {}),
-    ...(values[RESULTS_EVENT_BUS_ENVIRONMENT] !== undefined ? { resultsEventBusName: values[RESULTS_EVENT_BUS_ENVIRONMENT] } : {}),
+    ...(values[RESULTS_BUS_FEED_ENVIRONMENT] !== undefined ? { resultsBusFeedQueueUrl: values[RESULTS_BUS_FEED_ENVIRONMENT] } : {}),
   };
 }

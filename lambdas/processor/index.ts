@@ -8,7 +8,6 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PROCESSOR_FUNCTION } from '../contracts/functions.ts';
 import { processorTimeBudget } from '../contracts/time-budgets.ts';
 import { awsClientOptions } from '../adapters/aws/client-options.ts';
@@ -50,9 +49,7 @@ export const handler = composeProcessorHandler({
   outcomeRetryPeriodSeconds: config.outcomeRetryPeriodSeconds,
   time,
   ...(config.unico ? { fetcher: fetcherFor(config.unico) } : {}),
-  ...(config.resultsEventBusName !== undefined
-    ? { resultsEventBus: { client: new EventBridgeClient(clientOptions), eventBusName: config.resultsEventBusName } }
-    : {}),
+  ...(config.resultsBusFeedQueueUrl !== undefined ? { resultsBusFeedQueueUrl: config.resultsBusFeedQueueUrl } : {}),
   logger,
   metrics,
 });

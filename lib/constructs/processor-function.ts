@@ -5,8 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { RESULTS_EVENT_BUS_ENVIRONMENT } from '../../lambdas/contracts/results-event-bus.ts';
+import { RESULTS_BUS_FEED_ENVIRONMENT } from '../../lambdas/contracts/results-event-bus.ts';
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { unicoApiEnvironment, type UnicoApiSettings } from '../../lambdas/contracts/unico-api.ts';
 import type { ReceiverSettings } from '../receiver-props.ts';
@@ -20,8 +19,8 @@ export interface ProcessorFunctionProps {
   readonly resultsQueue: Queue;
   /** Outcome fetching: absent, events carry `outcome: null`. */
   readonly unico?: { readonly api: UnicoApiSettings; readonly credentials: ISecret };
-  /** A copy of each event on this bus too (before the queue). */
-  readonly resultsEventBus?: IEventBus;
+  /** The EventBridge bus's feed: a copy of each event goes there first (docs/eventbridge.md). */
+  readonly resultsBusFeedQueue?: Queue;
 }
 
 /**
@@ -60,8 +59,7 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
         ...(props.unico
           ? { ...unicoApiEnvironment(props.unico.api), UNICO_SECRET_ARN: props.unico.credentials.secretArn }
           : {}),
-        // The ARN, not the name: it reaches a bus of another account too.
-        ...(props.resultsEventBus ? { [RESULTS_EVENT_BUS_ENVIRONMENT]: props.resultsEventBus.eventBusArn } : {}),
+        ...(props.resultsBusFeedQueue ? { [RESULTS_BUS_FEED_ENVIRONMENT]: props.resultsBusFeedQueue.queueUrl } : {}),
       },
     });
 
@@ -70,11 +68,11 @@ export class ProcessorFunction extends ProjectFunctionConstruct {
     props.claimsTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // Send only. With a customer-managed key, what SQS asks of a producer (GenerateDataKey, and
     // Decrypt to reuse a data key), not grantSendMessages' ReEncrypt*/GenerateDataKey* wildcards.
-    props.resultsQueue.grant(this.function, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
-    props.resultsQueue.encryptionMasterKey?.grant(this.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+    for (const queue of [props.resultsQueue, ...(props.resultsBusFeedQueue ? [props.resultsBusFeedQueue] : [])]) {
+      queue.grant(this.function, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+      queue.encryptionMasterKey?.grant(this.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
     props.unico?.credentials.grantRead(this.function);
-    // events:PutEvents on that bus only.
-    props.resultsEventBus?.grantPutEventsTo(this.function);
     this.permanentFailureAlarm = this.alarmOnPermanentFailures(
       'The processor is refused for good by the claims table or a queue (access denied, a missing resource): messages wait in the intake queue until the deployment is fixed.',
     );

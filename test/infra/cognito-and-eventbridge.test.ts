@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { configurationProblems } from '../support/configuration-problems.ts';
 import { loadIntakeConfig } from '../../lambdas/intake/config.ts';
@@ -158,11 +159,13 @@ describe('-c auth=oauth2 -c oauth2Provider=cognito', () => {
     cognito.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 
-  it('has no event bus, archive or PutEvents grant by default', () => {
+  it('has no event bus, archive, pipe, bus feed or PutEvents grant by default', () => {
     cognito.template.resourceCountIs('AWS::Events::EventBus', 0);
     cognito.template.resourceCountIs('AWS::Events::Archive', 0);
+    cognito.template.resourceCountIs('AWS::Pipes::Pipe', 0);
     expect(JSON.stringify(cognito.resources)).not.toContain('events:PutEvents');
-    expect(JSON.stringify(cognito.resources)).not.toContain('RESULTS_EVENT_BUS_NAME');
+    expect(JSON.stringify(cognito.resources)).not.toContain('RESULTS_BUS_FEED_QUEUE_URL');
+    expect(JSON.stringify(cognito.resources)).not.toContain('ResultsBusFeed');
   });
 });
 
@@ -175,13 +178,20 @@ function processorEnvironment(synthesized: Synthesized): Record<string, string> 
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value, synthesized.resources)]));
 }
 
-/** Every statement of the processor role's policies that names an EventBridge action. */
-function eventsStatements(synthesized: Synthesized): unknown[] {
+/** Every statement of the policies attached to the roles whose logical id matches `role`. */
+function statementsOf(synthesized: Synthesized, role: RegExp): unknown[] {
   return Object.values(synthesized.resources)
     .filter((resource) => resource.Type === 'AWS::IAM::Policy')
-    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement)
-    .filter((statement) => JSON.stringify(statement).includes('events:'));
+    .filter((policy) => (policy.Properties?.Roles as Array<{ Ref: string }>).some((ref) => role.test(ref.Ref)))
+    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement);
 }
+
+const namingEvents = (statements: unknown[]) => statements.filter((statement) => JSON.stringify(statement).includes('events:'));
+const queueId = (synthesized: Synthesized, pattern: RegExp) => {
+  const ids = Object.keys(synthesized.resources).filter((id) => synthesized.resources[id]?.Type === 'AWS::SQS::Queue' && pattern.test(id));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+};
 
 describe('-c resultsEventBus=true -c resultsArchiveDays=30', () => {
   let created: Synthesized;
@@ -199,12 +209,45 @@ describe('-c resultsEventBus=true -c resultsArchiveDays=30', () => {
     });
   });
 
-  it('grants the processor events:PutEvents on that bus only, and names the bus in its environment', () => {
+  it('pipes the bus feed onto that bus: the CloudEvent as detail, its type as detail type, its time as time', () => {
     const busId = logicalIdOf(created.resources, 'AWS::Events::EventBus');
-    expect(eventsStatements(created)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } }]);
+    const feedId = queueId(created, /^ReceiverResultsBusFeedQueue/);
+    created.template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Source: { 'Fn::GetAtt': [feedId, 'Arn'] },
+      SourceParameters: { SqsQueueParameters: { BatchSize: 10 } },
+      Target: { 'Fn::GetAtt': [busId, 'Arn'] },
+      TargetParameters: {
+        InputTemplate: '<$.body>',
+        EventBridgeEventBusParameters: { Source: 'unico.webhook-receiver', DetailType: '$.body.type', Time: '$.body.time' },
+      },
+      RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReceiverResultsPipeRole'), 'Arn'] },
+    });
+    // A FIFO feed with its own dead-letter queue (alarmed like every dead-letter queue).
+    created.template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queueId(created, /^ReceiverResultsBusFeedDeadLetterQueue/), 'Arn'] }, maxReceiveCount: 5 },
+    });
+    created.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp("bus feed's dead-letter queue"),
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
+  it('grants PutEvents on that bus to the pipe only, and the processor sends to the feed named in its environment', () => {
+    const busId = logicalIdOf(created.resources, 'AWS::Events::EventBus');
+    const feedId = queueId(created, /^ReceiverResultsBusFeedQueue/);
+    expect(namingEvents(statementsOf(created, /ResultsPipeRole/))).toEqual([
+      { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } },
+    ]);
+    expect(namingEvents(statementsOf(created, /Processor/))).toEqual([]);
+    // The pipe consumes the feed and nothing else.
+    const pipeSqs = statementsOf(created, /ResultsPipeRole/).filter((statement) => JSON.stringify(statement).includes('sqs:'));
+    expect(pipeSqs).toEqual([expect.objectContaining({ Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']), Resource: { 'Fn::GetAtt': [feedId, 'Arn'] } })]);
+    const processorSends = statementsOf(created, /Processor/).filter((statement) => JSON.stringify(statement).includes('sqs:SendMessage'));
+    expect(processorSends).toContainEqual(expect.objectContaining({ Resource: expect.arrayContaining([{ 'Fn::GetAtt': [feedId, 'Arn'] }]) }));
     const environment = processorEnvironment(created);
-    expect(environment.RESULTS_EVENT_BUS_NAME).toBe(`arn:aws:events:sa-east-1:123456789012:event-bus/${busId}`);
-    expect(loadProcessorConfig(environment).resultsEventBusName).toBe(environment.RESULTS_EVENT_BUS_NAME);
+    expect(environment.RESULTS_BUS_FEED_QUEUE_URL).toBe(`https://sqs.sa-east-1.amazonaws.com/123456789012/${feedId}.fifo`);
+    expect(loadProcessorConfig(environment).resultsBusFeedQueueUrl).toBe(environment.RESULTS_BUS_FEED_QUEUE_URL);
   });
 
   it('outputs the bus and the archive', () => {
@@ -215,17 +258,28 @@ describe('-c resultsEventBus=true -c resultsArchiveDays=30', () => {
 });
 
 describe('-c resultsEventBus=<an existing bus ARN>', () => {
-  const ARN = 'arn:aws:events:sa-east-1:111122223333:event-bus/shared-results';
+  const ARN = 'arn:aws:events:sa-east-1:123456789012:event-bus/shared-results';
   let imported: Synthesized;
   beforeAll(() => {
     imported = synth({ resultsEventBus: ARN });
   });
 
-  it('creates no bus and grants PutEvents on that one only', () => {
+  it('creates no bus, pipes to that one and grants PutEvents on it only', () => {
     imported.template.resourceCountIs('AWS::Events::EventBus', 0);
     imported.template.resourceCountIs('AWS::Events::Archive', 0);
-    expect(eventsStatements(imported)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: ARN }]);
-    expect(processorEnvironment(imported).RESULTS_EVENT_BUS_NAME).toBe(ARN);
+    imported.template.hasResourceProperties('AWS::Pipes::Pipe', { Target: ARN });
+    expect(namingEvents(statementsOf(imported, /ResultsPipeRole/))).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: ARN }]);
+  });
+
+  it("refuses, in a stack with an environment, a bus of another account or Region: a pipe puts events on its own account's buses only", () => {
+    const receiverWith = (arn: string) => {
+      const stack = new Stack(new App(), 'Env', { env: { account: '123456789012', region: 'sa-east-1' } });
+      return new UnicoWebhookReceiver(stack, 'Receiver', { development: true, auth: { mode: 'none' }, resultsEventBus: EventBus.fromEventBusArn(stack, 'Bus', arn) });
+    };
+    for (const other of ['arn:aws:events:sa-east-1:111122223333:event-bus/shared', 'arn:aws:events:us-east-1:123456789012:event-bus/shared']) {
+      expect(configurationProblems(() => receiverWith(other))).toEqual([expect.stringMatching(/^resultsEventBus: .* another account or Region .* a rule that forwards/)]);
+    }
+    expect(receiverWith(ARN).resultsPipe).toBeDefined();
   });
 });
 
