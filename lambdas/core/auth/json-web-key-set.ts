@@ -1,11 +1,11 @@
 import {
   createLocalJWKSet,
-  errors as joseErrors,
   type CryptoKey,
   type FlattenedJWSInput,
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from 'jose';
+import { JWKSNoMatchingKey } from 'jose/errors';
 import { Backoff, type BackoffSettings } from '../backoff.ts';
 import { systemClock, type Clock } from '../deadline.ts';
 
@@ -132,7 +132,7 @@ export class JsonWebKeySet {
     try {
       return await keys.resolve(protectedHeader, token);
     } catch (error) {
-      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
+      if (!(error instanceof JWKSNoMatchingKey)) throw error;
     }
     const reread = await this.#readForUnknownKey(keys, now);
     return reread.resolve(protectedHeader, token);

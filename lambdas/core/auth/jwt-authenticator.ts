@@ -1,4 +1,5 @@
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { JOSEError, JWKSInvalid, JWKSTimeout } from 'jose/errors';
 import { DependencyUnavailableError, UnauthorizedError } from '../errors.ts';
 import { headerValue, REALM, type Authenticator, type RequestHeaders } from './authenticator.ts';
 import { JsonWebKeySet, KeySetUnavailableError, type JsonWebKeySetOptions } from './json-web-key-set.ts';
@@ -72,7 +73,7 @@ export class JwtAuthenticator implements Authenticator {
       }));
     } catch (error) {
       if (isKeySetUnavailable(error)) throw new DependencyUnavailableError('oauth2 key set', error);
-      const code = error instanceof joseErrors.JOSEError ? error.code : 'invalid';
+      const code = error instanceof JOSEError ? error.code : 'invalid';
       throw new UnauthorizedError(`${this.#challenge}, error="invalid_token"`, code);
     }
 
@@ -131,6 +132,6 @@ function isClientAccessToken(header: { readonly typ?: string | undefined }, payl
 /** The provider's key set could not be read: that is our problem (503), not the caller's (401). */
 function isKeySetUnavailable(error: unknown): boolean {
   if (error instanceof KeySetUnavailableError) return true;
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
-  return !(error instanceof joseErrors.JOSEError);
+  if (error instanceof JWKSTimeout || error instanceof JWKSInvalid) return true;
+  return !(error instanceof JOSEError);
 }
