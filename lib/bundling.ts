@@ -20,6 +20,9 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   // ReturnValuesOnConditionCheckFailure), not whichever one the runtime carries.
   bundleAwsSDK: true,
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  // Comments esbuild keeps (`/*! ... */`, `@preserve`) go to index.mjs.LEGAL.txt beside the bundle:
+  // shipped with it, never parsed at a cold start.
+  esbuildArgs: { '--legal-comments': 'external' },
 };
 
 /**
@@ -48,7 +51,18 @@ const TRANSLATED = new Set<keyof BundlingOptions>([
   'bundleAwsSDK',
   'externalModules',
   'banner',
+  'esbuildArgs',
 ]);
+
+/** The esbuild flags esbuildBuildOptions() translates from `esbuildArgs`, to esbuild's option values. */
+const TRANSLATED_ARGS = {
+  '--legal-comments': (value: string | boolean | readonly string[]) => {
+    if (value !== 'none' && value !== 'inline' && value !== 'eof' && value !== 'linked' && value !== 'external') {
+      throw new Error(`esbuildBuildOptions: --legal-comments=${String(value)} is not one of esbuild's values`);
+    }
+    return { legalComments: value } as const;
+  },
+} as const;
 
 /**
  * esbuild's build options for what the CDK runs for `bundling` (aws-lambda-nodejs builds an
@@ -66,6 +80,10 @@ export function esbuildBuildOptions(
   if (untranslated.length > 0) {
     throw new Error(`esbuildBuildOptions does not translate the bundling option(s) ${untranslated.join(', ')}`);
   }
+  const args = Object.entries(bundling.esbuildArgs ?? {});
+  const unknownArgs = args.filter(([flag]) => !(flag in TRANSLATED_ARGS)).map(([flag]) => flag);
+  if (unknownArgs.length > 0) throw new Error(`esbuildBuildOptions does not translate the esbuild argument(s) ${unknownArgs.join(', ')}`);
+  const fromArgs = Object.assign({}, ...args.map(([flag, value]) => TRANSLATED_ARGS[flag as keyof typeof TRANSLATED_ARGS](value)));
   if (bundling.target === undefined) throw new Error('bundling.target must be set (the CDK derives it from the runtime)');
   return {
     absWorkingDir: build.projectRoot,
@@ -82,6 +100,7 @@ export function esbuildBuildOptions(
     external: bundling.externalModules ?? (bundling.bundleAwsSDK ? [] : ['@aws-sdk/*']),
     ...(bundling.mainFields === undefined ? {} : { mainFields: bundling.mainFields }),
     ...(bundling.banner === undefined ? {} : { banner: { js: bundling.banner } }),
+    ...fromArgs,
     metafile: true,
     logLevel: 'warning',
   };

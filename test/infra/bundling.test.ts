@@ -14,7 +14,8 @@ import { build } from 'esbuild';
 import { esbuildBuildOptions, FUNCTION_BUNDLING } from '../../lib/bundling.ts';
 import { PROJECT_ROOT, projectFunction } from '../../lib/constructs/project-function.ts';
 
-const ENTRY = 'bench/floor.ts';
+// A function with comments esbuild keeps (Powertools'), so their file is compared too.
+const ENTRY = 'lambdas/tracking/index.ts';
 
 describe('bundling', () => {
   test('esbuildBuildOptions builds byte for byte the bundle the CDK deploys', async () => {
@@ -48,6 +49,10 @@ describe('bundling', () => {
       // Assess
       const deployed = await readFile(join(assembly.directory, assetPath!, 'index.mjs'));
       expect((await readFile(outfile)).equals(deployed)).toBe(true);
+      const deployedLegal = await readFile(join(assembly.directory, assetPath!, 'index.mjs.LEGAL.txt'), 'utf8');
+      expect(deployedLegal).toContain('@aws-lambda-powertools');
+      expect(await readFile(`${outfile}.LEGAL.txt`, 'utf8')).toBe(deployedLegal);
+      expect(deployed.toString('utf8')).not.toContain('@preserve');
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
@@ -58,5 +63,8 @@ describe('bundling', () => {
     expect(() =>
       esbuildBuildOptions({ ...FUNCTION_BUNDLING, define: { DEBUG: 'true' } }, { entry: ENTRY, outfile: 'x.mjs', projectRoot: PROJECT_ROOT }),
     ).toThrow(/define/);
+    expect(() =>
+      esbuildBuildOptions({ ...FUNCTION_BUNDLING, esbuildArgs: { '--log-limit': '0' } }, { entry: ENTRY, outfile: 'x.mjs', projectRoot: PROJECT_ROOT }),
+    ).toThrow(/--log-limit/);
   });
 });
