@@ -71,7 +71,9 @@ export function createIntakeHandler(dependencies: IntakeHandlerDependencies): In
       : duplicateResponse(notification.processId);
   };
 
-  const handler = middy(handleDelivery).use(injectLambdaContext(logger, { resetKeys: true }));
+  // No middy early timeout (a timer and a race per invocation): the response deadline above bounds
+  // every wait, and it ends at least a second before the function's timeout (time-budgets.ts).
+  const handler = middy(handleDelivery, { timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger, { resetKeys: true }));
   // Used before the error mapping: middy runs onError hooks last-used first, so a refusal is
   // counted before the metrics of its invocation are flushed.
   if (dependencies.metricsMiddleware) handler.use(dependencies.metricsMiddleware);
