@@ -1,11 +1,14 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import {
   createLocalJWKSet,
+  errors as joseErrors,
   exportJWK,
   generateKeyPair,
   SignJWT,
   type CryptoKey,
+  type JWTHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -41,10 +44,16 @@ function authenticator(overrides: Partial<OAuth2Settings> = {}, keySet: JWTVerif
 
 async function token(
   claims: JWTPayload = {},
-  options: { readonly issuer?: string; readonly audience?: string; readonly exp?: number; readonly key?: CryptoKey } = {},
+  options: {
+    readonly issuer?: string;
+    readonly audience?: string;
+    readonly exp?: number;
+    readonly key?: CryptoKey;
+    readonly header?: Partial<JWTHeaderParameters>;
+  } = {},
 ): Promise<string> {
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', kid: KID })
+    .setProtectedHeader({ alg: 'RS256', kid: KID, ...options.header })
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
     .setIssuedAt()
@@ -289,5 +298,150 @@ describe('JwtAuthenticator', () => {
     expect(() => new JwtAuthenticator(settings({ audiences: [], clientIds: [] }), { keyFetchTimeoutMs: 1000, keys })).toThrow(
       /audience or client id/,
     );
+  });
+
+  describe('algorithms', () => {
+    // One key per family: node:crypto key objects, unlike WebCrypto keys, serve every algorithm of theirs.
+    const pairs = {
+      rsa: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+      'P-256': generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+      'P-384': generateKeyPairSync('ec', { namedCurve: 'P-384' }),
+      'P-521': generateKeyPairSync('ec', { namedCurve: 'P-521' }),
+      ed25519: generateKeyPairSync('ed25519'),
+    } satisfies Record<string, { publicKey: KeyObject; privateKey: KeyObject }>;
+    const family = (alg: string): keyof typeof pairs =>
+      alg.startsWith('RS') || alg.startsWith('PS')
+        ? 'rsa'
+        : alg === 'ES256'
+          ? 'P-256'
+          : alg === 'ES384'
+            ? 'P-384'
+            : alg === 'ES512'
+              ? 'P-521'
+              : 'ed25519';
+    const byAlgorithm: JWTVerifyGetKey = async (header) => pairs[family(String(header.alg))].publicKey;
+
+    test.each(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])(
+      'accepts a token signed with %s',
+      async (alg) => {
+        // Prepare
+        const jwt = await new SignJWT({})
+          .setProtectedHeader({ alg })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime(nowSeconds() + 300)
+          .sign(pairs[family(alg)].privateKey);
+
+        // Act
+        const result = authenticator({}, byAlgorithm).authenticate(bearer(jwt));
+
+        // Assess
+        await expect(result).resolves.toBeUndefined();
+      },
+    );
+  });
+
+  describe('the Authorization header', () => {
+    test.each([
+      ['several spaces after the scheme', (jwt: string) => `Bearer   ${jwt}`],
+      ['a tab after the scheme', (jwt: string) => `Bearer\t${jwt}`],
+      ['trailing white space', (jwt: string) => `Bearer ${jwt}  `],
+    ])('accepts %s', async (_, authorization) => {
+      // Act
+      const result = authenticator().authenticate({ authorization: authorization(await token()) });
+
+      // Assess
+      await expect(result).resolves.toBeUndefined();
+    });
+  });
+
+  describe('only a client-credentials access token passes', () => {
+    test.each([
+      ['typ JWT', { header: { typ: 'JWT' } }],
+      ['typ at+jwt (RFC 9068)', { header: { typ: 'at+jwt' } }],
+      ['typ application/at+jwt', { header: { typ: 'application/at+jwt' } }],
+      ['gty client-credentials', { claims: { gty: 'client-credentials' } }],
+      ['gty client_credentials', { claims: { gty: 'client_credentials' } }],
+      ['token_use access', { claims: { token_use: 'access' } }],
+      // Only Cognito's token_use makes `username` mean a user's token; other providers may name the client so.
+      ['a username without token_use', { claims: { username: 'unico-client' } }],
+    ] as Array<[string, { header?: Partial<JWTHeaderParameters>; claims?: JWTPayload }]>)('accepts %s', async (_, shape) => {
+      // Act
+      const result = authenticator().authenticate(bearer(await token(shape.claims ?? {}, { header: shape.header ?? {} })));
+
+      // Assess
+      await expect(result).resolves.toBeUndefined();
+    });
+
+    test.each([
+      ['typ dpop+jwt', { header: { typ: 'dpop+jwt' } }],
+      ['token_use id', { claims: { token_use: 'id' } }],
+      ['token_use access with a username', { claims: { token_use: 'access', username: 'someone' } }],
+      ['a nonce alone', { claims: { nonce: 'n-0S6_WzA2Mj' } }],
+      ['an at_hash alone', { claims: { at_hash: 'HK6E_P6Dh8Y93mRNtsDB1Q' } }],
+      ['gty password', { claims: { gty: 'password' } }],
+    ] as Array<[string, { header?: Partial<JWTHeaderParameters>; claims?: JWTPayload }]>)(
+      'refuses %s as an invalid token of the wrong type',
+      async (_, shape) => {
+        // Act
+        const error = await refusal(authenticator().authenticate(bearer(await token(shape.claims ?? {}, { header: shape.header ?? {} }))));
+
+        // Assess
+        expect(error.reason).toBe('token_type');
+        expect(error.challenge).toMatch(/^Bearer realm="[^"]+", error="invalid_token"$/);
+      },
+    );
+
+    test('another client is an invalid token, reason client_id', async () => {
+      // Act
+      const error = await refusal(
+        authenticator({ audiences: [], clientIds: ['unico-client'] }).authenticate(bearer(await token({ client_id: 'intruder' }))),
+      );
+
+      // Assess
+      expect(error.reason).toBe('client_id');
+      expect(error.challenge).toMatch(/^Bearer realm="[^"]+", error="invalid_token"$/);
+    });
+
+    test('a missing scope is insufficient_scope, reason scope', async () => {
+      // Act
+      const error = await refusal(authenticator({ requiredScopes: ['webhooks:write'] }).authenticate(bearer(await token({ scope: 'openid' }))));
+
+      // Assess
+      expect(error.reason).toBe('scope');
+      expect(error.challenge).toMatch(/^Bearer realm="[^"]+", error="insufficient_scope"$/);
+    });
+  });
+
+  describe("jose's own key set failures", () => {
+    test.each([
+      ['JWKSTimeout', () => new joseErrors.JWKSTimeout()],
+      ['JWKSInvalid', () => new joseErrors.JWKSInvalid('malformed')],
+    ])('%s is an outage (503), not a 401', async (_, failure) => {
+      // Prepare
+      const failing: JWTVerifyGetKey = async () => {
+        throw failure();
+      };
+
+      // Act
+      const error = await authenticator({}, failing).authenticate(bearer(await token())).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect((error as DependencyUnavailableError).dependency).toBe('oauth2 key set');
+    });
+
+    test("jose's other errors from the key resolver are the token's fault (401)", async () => {
+      // Prepare
+      const noKey: JWTVerifyGetKey = async () => {
+        throw new joseErrors.JWKSNoMatchingKey();
+      };
+
+      // Act
+      const error = await refusal(authenticator({}, noKey).authenticate(bearer(await token())));
+
+      // Assess
+      expect(error.reason).toBe('ERR_JWKS_NO_MATCHING_KEY');
+    });
   });
 });
