@@ -6,9 +6,14 @@
  *
  * - requestsPerDelivery: AWS requests (HTTP requests the SDK sent) for a first delivery and for a
  *   copy of a delivery already confirmed by the queue's consumer (for the baseline: completed).
- * - warmThroughput: deliveries per second, in rounds alternating which handler goes first; each
- *   round sends `count` new notifications, then 20% of them again once confirmed (our claims are
- *   set confirmed as the processor would; the baseline's records are completed by then).
+ * - warmThroughput: deliveries per second. Each round sends both handlers the same `count` new
+ *   notifications, then 20% of them again once confirmed (our claims are set confirmed as the
+ *   processor would; the baseline's records are completed by then), in slices taken in turns so
+ *   that the machine's other work lands on both alike; the figure is the median of the rounds'
+ *   ratios, with their spread, on the wall clock and per CPU-second of this process.
+ *
+ * `node bench/warm-intake.ts` runs the throughput part alone (WARM_ROUNDS, default 7; WARM_COUNT,
+ * default 3000), as `npm run bench` runs it in its part 2.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -170,74 +175,178 @@ export async function requestsPerDelivery(name: IntakeName, count = 10): Promise
   };
 }
 
-/** One round of one handler: deliveries per second over new notifications and 20% copies, and over the new ones alone. */
-async function throughputRound(name: IntakeName, count: number, concurrency: number): Promise<{ all: number; firsts: number }> {
-  const intake = wireIntake(name);
-  const bodies = Array.from({ length: count }, newNotificationBody);
-  const copies = bodies.slice(0, Math.round(count * 0.2));
-  // The events are built before the clock starts: in Lambda the runtime hands them over parsed.
-  const firsts = bodies.map((body) => deliveryEvent(body));
-  const seconds = copies.map((body) => deliveryEvent(body));
-  const run = async (events: readonly APIGatewayProxyEventV2[]) => {
-    let next = 0;
-    let failures = 0;
-    const worker = async () => {
-      while (next < events.length) {
-        const event = events[next++]!;
-        const status = (await intake.handle(event, context())).statusCode ?? 0;
-        if (status >= 300) failures++;
-      }
-    };
-    const started = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    if (failures > 0) throw new Error(`${name}: ${failures} deliveries not answered 2xx in the warm bench`);
-    return performance.now() - started;
-  };
-  const firstMs = await run(firsts);
-  intake.confirmAll();
-  const copyMs = await run(seconds);
-  return { all: ((firsts.length + seconds.length) * 1000) / (firstMs + copyMs), firsts: (firsts.length * 1000) / firstMs };
+/** What one handler's deliveries took: wall clock, and this process's CPU time (every thread). */
+interface Spent {
+  wallMs: number;
+  cpuMs: number;
 }
 
-export interface WarmThroughput {
-  readonly rounds: ReadonlyArray<{ readonly ours: number; readonly baseline: number; readonly ratio: number; readonly firstsRatio: number }>;
-  /** The median of the rounds' ratios (ours over baseline), copies included. */
-  readonly medianRatio: number;
-  /** The same over the new notifications alone (each round's first phase). */
-  readonly medianFirstsRatio: number;
-  readonly count: number;
-  readonly concurrency: number;
+/** The two handlers compared: ours and the baseline, or two versions of one for a before/after. */
+export interface IntakePair {
+  readonly ours: () => WiredIntake;
+  readonly baseline: () => WiredIntake;
+}
+
+/** One handler's share of a round: its own AWS, its own copies of the events. */
+interface Lane {
+  readonly name: string;
+  readonly intake: WiredIntake;
+  readonly firsts: readonly APIGatewayProxyEventV2[];
+  readonly copies: readonly APIGatewayProxyEventV2[];
+  readonly spent: { readonly firsts: Spent; readonly copies: Spent };
+}
+
+/** Both handlers' deliveries per second in one round, and ours over the baseline's. */
+export interface RoundFigures {
+  /** New notifications and copies together. */
+  readonly ours: number;
+  readonly baseline: number;
+  readonly ratio: number;
+  /** The same ratio over the new notifications alone. */
+  readonly firstsRatio: number;
+}
+
+/** A round on the wall clock (the fields), and the same per CPU-second of this process (`cpu`). */
+export interface PairedRound extends RoundFigures {
+  readonly cpu: RoundFigures;
 }
 
 /**
- * Rounds in pairs, alternating which handler goes first, after unmeasured pairs that warm both
- * up (JIT, the SDK's lazy loading).
+ * One round: both handlers get the same `count` new notifications, then 20% of them again once
+ * confirmed, in slices of `slice` deliveries taken in turns (first, second, second, first, ...),
+ * so that a burst of other work on a shared machine lands on both alike instead of on one round
+ * of one handler.
  */
-export async function warmThroughput(rounds: number, count: number, concurrency = 50): Promise<WarmThroughput> {
-  // Two pairs not counted: the first rounds run partly unoptimised (V8 tiers up over thousands of calls).
-  for (let warmUp = 0; warmUp < 2; warmUp++) {
-    await throughputRound('ours', count, concurrency);
-    await throughputRound('baseline', count, concurrency);
-  }
-  const results: Array<{ ours: number; baseline: number; ratio: number; firstsRatio: number }> = [];
-  for (let round = 0; round < rounds; round++) {
-    let ours: { all: number; firsts: number };
-    let baseline: { all: number; firsts: number };
-    if (round % 2 === 0) {
-      ours = await throughputRound('ours', count, concurrency);
-      baseline = await throughputRound('baseline', count, concurrency);
-    } else {
-      baseline = await throughputRound('baseline', count, concurrency);
-      ours = await throughputRound('ours', count, concurrency);
+async function pairedRound(pair: IntakePair, count: number, concurrency: number, slice: number, oursFirst: boolean): Promise<PairedRound> {
+  const bodies = Array.from({ length: count }, newNotificationBody);
+  const copies = bodies.slice(0, Math.round(count * 0.2));
+  const lane = (name: string, wire: () => WiredIntake): Lane => ({
+    name,
+    intake: wire(),
+    // The events are built before any clock starts: in Lambda the runtime hands them over parsed.
+    firsts: bodies.map((body) => deliveryEvent(body)),
+    copies: copies.map((body) => deliveryEvent(body)),
+    spent: { firsts: { wallMs: 0, cpuMs: 0 }, copies: { wallMs: 0, cpuMs: 0 } },
+  });
+  // Built in the order they first run, so that neither is always the older one.
+  const lanes = oursFirst
+    ? [lane('ours', pair.ours), lane('baseline', pair.baseline)]
+    : [lane('baseline', pair.baseline), lane('ours', pair.ours)];
+  const [ours, baseline] = lanes[0]!.name === 'ours' ? [lanes[0]!, lanes[1]!] : [lanes[1]!, lanes[0]!];
+
+  const phase = async (which: 'firsts' | 'copies') => {
+    const total = ours[which].length;
+    for (let from = 0, turn = 0; from < total; from += slice, turn++) {
+      for (const current of turn % 2 === 0 ? lanes : [...lanes].reverse()) {
+        await timedSlice(current, which, from, Math.min(total, from + slice), concurrency);
+      }
     }
-    results.push({ ours: ours.all, baseline: baseline.all, ratio: ours.all / baseline.all, firstsRatio: ours.firsts / baseline.firsts });
-  }
+  };
+  await phase('firsts');
+  ours.intake.confirmAll();
+  baseline.intake.confirmAll();
+  await phase('copies');
+
+  const figures = (time: keyof Spent): RoundFigures => {
+    const perSecond = (current: Lane) => {
+      const { firsts, copies: seconds } = current.spent;
+      return {
+        all: ((current.firsts.length + current.copies.length) * 1000) / (firsts[time] + seconds[time]),
+        firsts: (current.firsts.length * 1000) / firsts[time],
+      };
+    };
+    const [a, b] = [perSecond(ours), perSecond(baseline)];
+    return { ours: a.all, baseline: b.all, ratio: a.all / b.all, firstsRatio: a.firsts / b.firsts };
+  };
+  return { ...figures('wallMs'), cpu: figures('cpuMs') };
+}
+
+/** Deliveries [from, to) of one phase, `concurrency` at once, timed into the lane's account. */
+async function timedSlice(lane: Lane, which: 'firsts' | 'copies', from: number, to: number, concurrency: number): Promise<void> {
+  const events = lane[which];
+  let next = from;
+  let failures = 0;
+  const worker = async () => {
+    while (next < to) {
+      const event = events[next++]!;
+      // API Gateway stamps the time it received the request: the deadline runs from here, not
+      // from when the bench built the event (on a busy machine, seconds earlier). The context
+      // likewise counts its remaining time from the invocation's start.
+      event.requestContext.timeEpoch = Date.now();
+      const status = (await lane.intake.handle(event, context())).statusCode ?? 0;
+      if (status >= 300) failures++;
+    }
+  };
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(concurrency, to - from) }, worker));
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  if (failures > 0) throw new Error(`${lane.name}: ${failures} deliveries not answered 2xx in the warm bench`);
+  lane.spent[which].wallMs += wallMs;
+  lane.spent[which].cpuMs += (cpu.user + cpu.system) / 1000;
+}
+
+/** The smallest, the quartiles and the largest of some values. */
+export interface Spread {
+  readonly min: number;
+  readonly q1: number;
+  readonly median: number;
+  readonly q3: number;
+  readonly max: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const quantile = (q: number) => {
+    const position = (sorted.length - 1) * q;
+    const below = sorted[Math.floor(position)]!;
+    return below + (sorted[Math.ceil(position)]! - below) * (position - Math.floor(position));
+  };
+  return { min: sorted[0] ?? Number.NaN, q1: quantile(0.25), median: median(sorted), q3: quantile(0.75), max: sorted.at(-1) ?? Number.NaN };
+}
+
+export interface WarmThroughput {
+  readonly rounds: readonly PairedRound[];
+  /** The median of the rounds' ratios (ours over baseline, wall clock), copies included. */
+  readonly medianRatio: number;
+  /** The same over the new notifications alone (each round's first phase). */
+  readonly medianFirstsRatio: number;
+  /** The rounds' ratios, copies included: on the wall clock, and per CPU-second of this process. */
+  readonly spread: { readonly wall: Spread; readonly cpu: Spread };
+  readonly count: number;
+  readonly concurrency: number;
+  readonly slice: number;
+}
+
+/**
+ * `rounds` paired rounds, alternating which handler takes the first slice, after two unmeasured
+ * ones that warm both up (the first rounds run partly unoptimised: V8 tiers up over thousands of
+ * calls, and the SDK loads parts of itself lazily).
+ *
+ * The figure is the wall clock's, as throughput is. Each round also records this process's CPU
+ * time (GC and its other threads included): the handlers and the in-memory AWS wait on nothing
+ * but the CPU, so the two ratios agree unless the interleaving failed to spread other tenants'
+ * work evenly, which a gap between them shows.
+ */
+export async function warmThroughput(
+  rounds: number,
+  count: number,
+  concurrency = 50,
+  slice = 250,
+  pair: IntakePair = { ours: () => wireIntake('ours'), baseline: () => wireIntake('baseline') },
+): Promise<WarmThroughput> {
+  for (let warmUp = 0; warmUp < 2; warmUp++) await pairedRound(pair, count, concurrency, slice, warmUp % 2 === 0);
+  const results: PairedRound[] = [];
+  for (let round = 0; round < rounds; round++) results.push(await pairedRound(pair, count, concurrency, slice, round % 2 === 0));
   return {
     rounds: results,
     medianRatio: median(results.map((r) => r.ratio)),
     medianFirstsRatio: median(results.map((r) => r.firstsRatio)),
+    spread: { wall: spread(results.map((r) => r.ratio)), cpu: spread(results.map((r) => r.cpu.ratio)) },
     count,
     concurrency,
+    slice,
   };
 }
 
@@ -246,4 +355,20 @@ export function median(values: readonly number[]): number {
   const middle = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return Number.NaN;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+// Run directly: the throughput part alone, logs silenced as `npm run bench` silences them.
+if (import.meta.main) {
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  const warm = await warmThroughput(Number(process.env.WARM_ROUNDS ?? 7), Number(process.env.WARM_COUNT ?? 3000));
+  const fixed = (n: number, digits = 0) => n.toFixed(digits);
+  for (const [index, r] of warm.rounds.entries()) {
+    console.log(
+      `round ${index + 1}: ours ${fixed(r.ours)}/s, baseline ${fixed(r.baseline)}/s, ratio ${fixed(r.ratio, 3)} (new only ${fixed(r.firstsRatio, 3)}); ` +
+        `per CPU-second ${fixed(r.cpu.ours)} and ${fixed(r.cpu.baseline)}, ratio ${fixed(r.cpu.ratio, 3)}`,
+    );
+  }
+  const show = (s: Spread) => `${fixed(s.median, 3)} (min ${fixed(s.min, 3)}, quartiles ${fixed(s.q1, 3)} and ${fixed(s.q3, 3)}, max ${fixed(s.max, 3)})`;
+  console.log(`ours / baseline, wall clock: ${show(warm.spread.wall)}; new notifications alone ${fixed(warm.medianFirstsRatio, 3)}`);
+  console.log(`ours / baseline, CPU time:   ${show(warm.spread.cpu)}`);
 }
