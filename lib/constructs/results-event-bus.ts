@@ -4,7 +4,7 @@
  * each event to, and the EventBridge pipe that puts the feed's messages on the bus; and, when
  * asked, an archive of the receiver's events on the bus, for replay.
  */
-import { Duration, Stack, Token, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
@@ -22,7 +22,7 @@ export interface ResultsEventBusOptions {
   readonly bus: IEventBus | true;
   readonly archiveRetentionDays?: number;
   readonly removalPolicy: RemovalPolicy;
-  /** The results queues' customer-managed key: the feed carries the same events. */
+  /** The results queues' customer-managed key: for the feed, and for the bus and archive created here. */
   readonly encryptionKey?: IKey;
 }
 
@@ -48,6 +48,10 @@ export function resultsEventBus(scope: Construct, options: ResultsEventBusOption
     bus === true
       ? new EventBus(scope, 'ResultsEventBus', {
           description: 'Unico webhook receiver: a copy of each results event (CloudEvent in the detail), for rules, archive and replay',
+          // A name known at synth: the key policy names the bus, which a generated name would make circular.
+          eventBusName: `${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-results`,
+          // Outcomes carry personal data: the results queues' key, when there is one, for the bus too.
+          ...(options.encryptionKey ? { kmsKey: options.encryptionKey } : {}),
         })
       : bus;
   if (eventBus instanceof EventBus) eventBus.applyRemovalPolicy(removalPolicy);

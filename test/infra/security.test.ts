@@ -32,8 +32,16 @@ function synth(context: Record<string, unknown>): Json {
 const CONFIGURATIONS = {
   /** cdk.json as it is: HTTP API, basic auth with a generated secret. */
   default: {},
-  /** Everything on: REST behind WAF, KMS, tracking and the fallback, generated secrets, 50 in flight. */
-  restWafKms: { front: 'rest-api-waf', kmsKey: 'true', unicoConcurrency: '50', auth: 'apikey', ...WITH_UNICO },
+  /** Everything on: REST behind WAF, KMS, tracking and the fallback, results on a bus with an archive, generated secrets, 50 in flight. */
+  restWafKms: {
+    front: 'rest-api-waf',
+    kmsKey: 'true',
+    unicoConcurrency: '50',
+    auth: 'apikey',
+    resultsEventBus: 'true',
+    resultsArchiveDays: '30',
+    ...WITH_UNICO,
+  },
   /** Secrets of your own, imported by ARN. */
   imported: { authSecretArn: SECRET_ARN, unicoCredentialsSecretArn: UNICO_SECRET_ARN, ...WITH_UNICO },
 } as const;
@@ -141,19 +149,30 @@ describe('encryption', () => {
     for (const [id, queue] of queues) expect([id, queue.SqsManagedSseEnabled === true || queue.KmsMasterKeyId !== undefined]).toEqual([id, true]);
   });
 
-  test('with kmsKey: the results queues use a rotated customer-managed key; the processor may only encrypt with it', () => {
+  test('with kmsKey: the results queues, the bus feed and the bus use a rotated customer-managed key; the processor may only encrypt with it, the pipe only decrypt', () => {
     const template = templates.restWafKms;
     const [keyId] = resources(template, 'AWS::KMS::Key').map(([id]) => id);
     expect(keyId).toBeDefined();
     Template.fromJSON(template).hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
 
     const encrypted = resources(template, 'AWS::SQS::Queue').filter(([, queue]) => queue.KmsMasterKeyId !== undefined).map(([id]) => id);
-    expect(encrypted.sort()).toEqual([expect.stringMatching(/^ReceiverResultsDeadLetterQueue/), expect.stringMatching(/^ReceiverResultsQueue/)]);
+    expect(encrypted.sort()).toEqual([
+      expect.stringMatching(/^ReceiverResultsBusFeedDeadLetterQueue/),
+      expect.stringMatching(/^ReceiverResultsBusFeedQueue/),
+      expect.stringMatching(/^ReceiverResultsDeadLetterQueue/),
+      expect.stringMatching(/^ReceiverResultsQueue/),
+    ]);
+    // The bus created for the results copy is under the same key.
+    Template.fromJSON(template).hasResourceProperties('AWS::Events::EventBus', { KmsKeyIdentifier: { 'Fn::GetAtt': [keyId, 'Arn'] } });
 
     const kmsGrants = statements(template)
       .filter((entry) => [entry.statement.Action].flat().some((action) => String(action).startsWith('kms:')) && entry.type === 'AWS::IAM::Policy')
       .map((entry) => ({ policy: entry.id, actions: [entry.statement.Action].flat() }));
-    expect(kmsGrants).toEqual([{ policy: expect.stringMatching(/^ReceiverProcessorProcessorRole/), actions: ['kms:Decrypt', 'kms:GenerateDataKey'] }]);
+    // The processor encrypts what it sends; the pipe decrypts what it reads from the feed; nobody else.
+    expect(kmsGrants).toEqual([
+      { policy: expect.stringMatching(/^ReceiverResultsPipeRole/), actions: ['kms:Decrypt'] },
+      { policy: expect.stringMatching(/^ReceiverProcessorProcessorRole/), actions: ['kms:Decrypt', 'kms:GenerateDataKey'] },
+    ]);
   });
 });
 
@@ -193,6 +212,15 @@ const REQUIRED_WILDCARDS = [
       entry.type === 'AWS::KMS::Key' &&
       JSON.stringify(entry.statement.Principal).includes(':root') &&
       JSON.stringify(entry.statement.Action) === '"kms:*"',
+  },
+  {
+    reason:
+      "a KMS key policy's statement for EventBridge (the bus encrypted with the key): in a key policy `Resource: \"*\"` is the key itself, and the conditions name the bus",
+    matches: (entry: FoundStatement) =>
+      entry.type === 'AWS::KMS::Key' &&
+      JSON.stringify(entry.statement.Principal) === '{"Service":"events.amazonaws.com"}' &&
+      [entry.statement.Action].flat().every((action) => !String(action).includes('*')) &&
+      (JSON.stringify((entry.statement as { Condition?: unknown }).Condition) ?? '').includes('event-bus'),
   },
 ];
 
