@@ -48,7 +48,8 @@ export function resultsEventBus(scope: Construct, options: ResultsEventBusOption
     bus === true
       ? new EventBus(scope, 'ResultsEventBus', {
           description: 'Unico webhook receiver: a copy of each results event (CloudEvent in the detail), for rules, archive and replay',
-          // A name known at synth: the key policy names the bus, which a generated name would make circular.
+          // A readable name: with a key, CDK writes it into the key policy, where CDK's generated one
+          // (one 48-character run of letters and digits) would read like a credential to a reviewer.
           eventBusName: `${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-results`,
           // Outcomes carry personal data: the results queues' key, when there is one, for the bus too.
           ...(options.encryptionKey ? { kmsKey: options.encryptionKey } : {}),
