@@ -17,8 +17,9 @@ export function apiGatewayEvent(
   body: Buffer,
   route: RouteMatch,
   receivedAt: number,
+  // The local API has parsed it already to match the route.
+  url: URL = requestUrl(request),
 ): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? '/', 'http://localhost');
   const headers = joinedHeaders(request);
   const cookies = headers.cookie?.split(';').map((cookie) => cookie.trim()).filter(Boolean);
   const textual = isTextual(headers['content-type']);
@@ -82,17 +83,26 @@ export function lambdaContext(functionName: string, timeoutMs: number, startedAt
   };
 }
 
+/** The request's URL, its path and query as sent, against a placeholder origin. */
+export function requestUrl(request: Pick<IncomingMessage, 'url'>): URL {
+  return new URL(request.url ?? '/', 'http://localhost');
+}
+
 /**
  * API Gateway lower-cases header names and joins repeated headers with commas, every header
  * alike: two `Authorization` lines arrive as one "right,wrong" value. Node's `request.headers`
  * keeps only the first of some repeated headers (Authorization among them) and joins others with
- * ", ", so the headers are read from `headersDistinct`, which has every line as sent.
+ * ", ", so the headers are read from `rawHeaders`, which has every line as sent (name, value, ...),
+ * without the arrays `headersDistinct` would build for each request.
  */
-export function joinedHeaders(request: Pick<IncomingMessage, 'headersDistinct'>): Record<string, string> {
+export function joinedHeaders(request: Pick<IncomingMessage, 'rawHeaders'>): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(request.headersDistinct)) {
-    if (values === undefined) continue;
-    headers[name.toLowerCase()] = values.join(',');
+  const raw = request.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index]!.toLowerCase();
+    const value = raw[index + 1]!;
+    const earlier = headers[name];
+    headers[name] = earlier === undefined ? value : `${earlier},${value}`;
   }
   return headers;
 }
@@ -126,11 +136,17 @@ function sourceIp(request: IncomingMessage): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** The last second formatted, and its text: hundreds of requests a second share one. */
+let formattedSecond = { second: Number.NaN, text: '' };
+
 /** API Gateway's own time format: 12/Mar/2020:19:03:58 +0000. */
 function apiGatewayTime(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === formattedSecond.second) return formattedSecond.text;
   const two = (value: number) => String(value).padStart(2, '0');
-  return (
+  const text =
     `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
-    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
-  );
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  formattedSecond = { second, text };
+  return text;
 }

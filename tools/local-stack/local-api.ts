@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { apiGatewayEvent, lambdaContext, type RouteMatch } from './api-gateway-event.ts';
+import { apiGatewayEvent, lambdaContext, requestUrl, type RouteMatch } from './api-gateway-event.ts';
 import { resultWithin } from '../../lambdas/core/deadline.ts';
 import { readRequestBody } from '../request-body.ts';
 
@@ -135,8 +135,8 @@ export async function startLocalApi(routes: readonly LocalRoute[], port: number,
 
 async function serve(routes: readonly LocalRoute[], request: IncomingMessage, response: ServerResponse, hooks: LocalApiHooks) {
   const receivedAt = Date.now();
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const match = findRoute(routes, request.method ?? 'GET', path);
+  const url = requestUrl(request);
+  const match = findRoute(routes, request.method ?? 'GET', url.pathname);
   if (match === undefined) {
     if (hooks.otherRequests) return hooks.otherRequests(request, response);
     request.resume();
@@ -148,7 +148,7 @@ async function serve(routes: readonly LocalRoute[], request: IncomingMessage, re
     writeJson(response, 413, { error: 'payload_too_large' });
     return;
   }
-  const event = apiGatewayEvent(request, body, match.route, receivedAt);
+  const event = apiGatewayEvent(request, body, match.route, receivedAt, url);
   const result = (await match.localRoute.target.invoke(event)) ?? TIMED_OUT_ANSWER;
   hooks.onAnswered?.(event, result);
   response.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
