@@ -10,13 +10,22 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/**
+ * Connections the emulator's listener queues before its loop accepts them. Node's default (511)
+ * is about what 500 deliveries in flight open at once after a start (each intake thread's client
+ * opens a socket per claim in flight): past it, Linux drops the connection attempt and the client
+ * tries again a second later, which the SDK's 1 s connect timeout does not wait for. The system
+ * caps it (net.core.somaxconn, 4096 on current Linux).
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** DynamoDB: dynalite, in memory. (No transactions and no TTL: nothing here relies on either.) */
 export async function startDynamoDbEmulator(port = 0): Promise<RunningEmulator> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   // Keep idle keep-alive connections (Node's default drops them after 5 s): clients reuse them
   // between bursts instead of connecting again, as they do with DynamoDB's endpoint.
   (server as Server & { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
-  server.listen(port, '127.0.0.1');
+  server.listen(port, '127.0.0.1', LISTEN_BACKLOG);
   await once(server, 'listening');
   const { port: boundPort } = server.address() as AddressInfo;
   return {
@@ -54,13 +63,40 @@ export interface EmulatorThread {
 }
 
 /**
- * Starts the emulators on a worker thread of the local stack's process. In AWS every Lambda
- * instance has the CPU to itself and DynamoDB and SQS run elsewhere; on one event loop, 500
- * deliveries in flight keep it so busy that the emulators answer late and the handler's SDK
- * calls time out, failures AWS would not have. A thread gives the emulators their own loop (and
- * core) while the whole stack stays one process that one signal stops.
+ * Starts the emulators on worker threads of the local stack's process, one thread each. In AWS
+ * every Lambda instance has the CPU to itself and DynamoDB and SQS run elsewhere; on one event
+ * loop, 500 deliveries in flight keep it so busy that the emulators answer late and the handler's
+ * SDK calls time out, failures AWS would not have. A thread each gives every emulator its own
+ * loop (a burst of claims does not queue the sends behind it, nor the other way round) while the
+ * whole stack stays one process that one signal stops.
  */
 export async function startEmulatorThread(request: EmulatorThreadRequest): Promise<EmulatorThread> {
+  const requests: EmulatorThreadRequest[] = [
+    ...(request.dynamodbPort === undefined ? [] : [{ dynamodbPort: request.dynamodbPort }]),
+    ...(request.sqsPort === undefined ? [] : [{ sqsPort: request.sqsPort }]),
+  ];
+  const started = await Promise.allSettled(requests.map(startOneEmulatorThread));
+  const threads = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const failure = started.find((outcome) => outcome.status === 'rejected');
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= Promise.all(threads.map((thread) => thread.stop())).then(() => undefined));
+  if (failure !== undefined) {
+    await stop();
+    throw failure.reason;
+  }
+  const dynamodb = threads.find((thread) => thread.dynamodb)?.dynamodb;
+  const sqs = threads.find((thread) => thread.sqs)?.sqs;
+  // Either emulator's stop stops both, as when they shared a thread.
+  const emulator = (endpoint: string): RunningEmulator => ({ endpoint, stop });
+  return {
+    ...(dynamodb ? { dynamodb: emulator(dynamodb.endpoint) } : {}),
+    ...(sqs ? { sqs: emulator(sqs.endpoint) } : {}),
+    stop,
+  };
+}
+
+/** One emulator thread (emulator-thread.ts) serving what `request` asks for. */
+async function startOneEmulatorThread(request: EmulatorThreadRequest): Promise<EmulatorThread> {
   const worker = new Worker(new URL('./emulator-thread.ts', import.meta.url), {
     workerData: request,
     resourceLimits: { maxYoungGenerationSizeMb: 64 },
