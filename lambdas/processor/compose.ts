@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { PublishInOrder } from '../core/processing/results-publishers.ts';
-import { claimStoreFor, type ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
+import type { ClaimsTableWiring } from '../adapters/dynamodb/dynamodb-claim-store.ts';
+import { claimLedgerFor } from '../adapters/dynamodb/dynamodb-claim-ledger.ts';
 import { measuredFetcher } from '../adapters/metrics/measured-fetcher.ts';
 import { observedDependency } from '../adapters/metrics/observed-dependency.ts';
 import { flushMetrics, powertoolsObservability } from '../adapters/metrics/powertools-observability.ts';
@@ -45,7 +46,7 @@ export function composeProcessorHandler(wiring: ProcessorWiring): ProcessorHandl
   const { metrics } = wiring;
   const observability = metrics ? powertoolsObservability(metrics) : (wiring.observability ?? noObservability);
   const processor = new NotificationProcessor({
-    claims: observedDependency(claimStoreFor(wiring), 'claims table', observability),
+    claims: observedDependency(claimLedgerFor(wiring), 'claims table', observability),
     publisher: observedDependency(resultsPublisher(wiring), 'results publisher', observability),
     ...(wiring.fetcher ? { fetcher: measuredFetcher(wiring.fetcher, observability) } : {}),
     eventSource: wiring.eventSource,

@@ -7,7 +7,7 @@ import { basicAuthorization } from '../../lambdas/contracts/auth-notation.ts';
 import { StaticCredentialAuthenticator } from '../../lambdas/core/auth/static-credentials.ts';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { intakeTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
-import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
+import { DynamoDbClaimLedger } from '../../lambdas/adapters/dynamodb/dynamodb-claim-ledger.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { FunctionInstances, startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
 import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
@@ -124,7 +124,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
 
   test('the claim on dynalite: one put creates it, a copy gets it back and changes none of its values', async () => {
     const notification = newNotification({ lastEvent: 'EVENT_TYPE_FINISHED' });
-    const claims = new DynamoDbClaimStore({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
+    const claims = new DynamoDbClaimLedger({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
     const claim = (claimToken: string, receivedAt: string, detectedBy: 'webhook' | 'fallback' = 'webhook') =>
       claims.claim({ notification, detectedBy, receivedAt, claimToken }, AbortSignal.timeout(1000));
 
@@ -151,7 +151,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
     // Prepare: what a request that died right after its claim leaves behind. Its sender got no
     // answer (API Gateway answers 502 at once) and may deliver again at any moment.
     const notification = newNotification();
-    const claims = new DynamoDbClaimStore({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
+    const claims = new DynamoDbClaimLedger({ client: dynamodb, tableName: resources.claimsTableName, retentionDays: 90 });
     await claims.claim(
       { notification, detectedBy: 'webhook', receivedAt: new Date().toISOString(), claimToken: 'crashed-request' },
       AbortSignal.timeout(1000),

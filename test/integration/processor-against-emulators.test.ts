@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { safeParse } from 'valibot';
-import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
+import { DynamoDbClaimLedger } from '../../lambdas/adapters/dynamodb/dynamodb-claim-ledger.ts';
 import { SqsIntakeQueue } from '../../lambdas/adapters/sqs/sqs-intake-queue.ts';
 import { SqsMessageDelayer } from '../../lambdas/adapters/sqs/sqs-message-delayer.ts';
 import { SqsResultsPublisher } from '../../lambdas/adapters/sqs/sqs-results-publisher.ts';
@@ -53,8 +53,8 @@ const fetcher: ProcessFetcher & { calls: number; huge: Set<string> } = {
 /** The real claim store, except that the next `confirmFailures` confirmations crash before applying. */
 class CrashingConfirmations implements ClaimLedger {
   confirmFailures = 0;
-  readonly #store: DynamoDbClaimStore;
-  constructor(store: DynamoDbClaimStore) {
+  readonly #store: DynamoDbClaimLedger;
+  constructor(store: DynamoDbClaimLedger) {
     this.#store = store;
   }
   read(key: ClaimKey) {
@@ -84,7 +84,7 @@ class ShortDelays implements MessageDelayer {
 
 let claims: CrashingConfirmations;
 let delayer: ShortDelays;
-let claimStore: DynamoDbClaimStore;
+let claimStore: DynamoDbClaimLedger;
 const seenEvents: SQSEvent[] = [];
 const answers: SQSBatchResponse[] = [];
 
@@ -93,7 +93,7 @@ beforeAll(async () => {
   dynamodb = new DynamoDBClient(emulatorClientConfig(dynamodbEmulator));
   sqs = new SQSClient(emulatorClientConfig(sqsEmulator));
   claimsTableName = await ensureClaimsTable(dynamodb);
-  claimStore = new DynamoDbClaimStore({ client: dynamodb, tableName: claimsTableName, retentionDays: 90 });
+  claimStore = new DynamoDbClaimLedger({ client: dynamodb, tableName: claimsTableName, retentionDays: 90 });
 });
 
 afterAll(async () => {

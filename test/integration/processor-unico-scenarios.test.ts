@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { safeParse } from 'valibot';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
-import { DynamoDbClaimStore } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
+import { DynamoDbClaimLedger } from '../../lambdas/adapters/dynamodb/dynamodb-claim-ledger.ts';
 import { SqsIntakeQueue } from '../../lambdas/adapters/sqs/sqs-intake-queue.ts';
 import { REFUSAL_BACKOFF } from '../../lambdas/adapters/unico/unico-token-source.ts';
 import { backoffPauseMs } from '../../lambdas/core/backoff.ts';
@@ -50,7 +50,7 @@ let sqsEmulator: RunningEmulator;
 let dynamodb: DynamoDBClient;
 let sqs: SQSClient;
 let claimsTableName: string;
-let claimStore: DynamoDbClaimStore;
+let claimStore: DynamoDbClaimLedger;
 let queueNumber = 0;
 /** What the running scenario started, stopped after each test. */
 const stoppers: Array<() => Promise<void>> = [];
@@ -60,7 +60,7 @@ beforeAll(async () => {
   dynamodb = new DynamoDBClient(emulatorClientConfig(dynamodbEmulator));
   sqs = new SQSClient(emulatorClientConfig(sqsEmulator));
   claimsTableName = await ensureClaimsTable(dynamodb);
-  claimStore = new DynamoDbClaimStore({ client: dynamodb, tableName: claimsTableName, retentionDays: 90 });
+  claimStore = new DynamoDbClaimLedger({ client: dynamodb, tableName: claimsTableName, retentionDays: 90 });
 }, 60_000);
 
 afterEach(async () => {

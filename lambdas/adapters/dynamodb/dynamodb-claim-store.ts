@@ -1,6 +1,6 @@
-import { GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Claim, ClaimAttempt, ClaimRequest, ClaimStore } from '../../core/acceptance/ports.ts';
-import type { ClaimKey, ClaimLedger, ConfirmationSummary } from '../../core/processing/ports.ts';
+import type { ClaimKey } from '../../core/processing/ports.ts';
 import { CLAIMS_TABLE } from '../../contracts/claims-table.ts';
 
 const { partitionKey, sortKey, ttlAttribute } = CLAIMS_TABLE;
@@ -46,17 +46,18 @@ export interface DynamoDbClaimStoreOptions {
  * condition and gets our own item back, with our claimToken, and the acceptor tells it apart from
  * another request's.
  *
- * The processor reads a claim and confirms it once its event is published.
+ * The processor reads a claim and confirms it once its event is published: DynamoDbClaimLedger
+ * (dynamodb-claim-ledger.ts), which adds the confirmation, so the intake carries none of it.
  */
-export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
-  readonly #client: DynamoDBClient;
-  readonly #tableName: string;
-  readonly #retentionSeconds: number;
+export class DynamoDbClaimStore implements ClaimStore {
+  protected readonly client: DynamoDBClient;
+  protected readonly tableName: string;
+  protected readonly retentionSeconds: number;
 
   constructor(options: DynamoDbClaimStoreOptions) {
-    this.#client = options.client;
-    this.#tableName = options.tableName;
-    this.#retentionSeconds = options.retentionDays * DAY_SECONDS;
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.retentionSeconds = options.retentionDays * DAY_SECONDS;
   }
 
   async claim(request: ClaimRequest, signal: AbortSignal): Promise<ClaimAttempt> {
@@ -69,15 +70,15 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
       receivedAt: { S: request.receivedAt },
       status: { S: 'claimed' },
       claimToken: { S: request.claimToken },
-      [ttlAttribute]: { N: String(Math.floor(Date.parse(request.receivedAt) / 1000) + this.#retentionSeconds) },
+      [ttlAttribute]: { N: String(Math.floor(Date.parse(request.receivedAt) / 1000) + this.retentionSeconds) },
     };
     if (notification.lastEvent !== undefined) item.lastEvent = { S: notification.lastEvent };
     // lastEventDescription is free text: it travels on the queue only. Kept here it would be data
     // nobody reads back, and a lone surrogate in it is text DynamoDB cannot store.
     try {
-      await this.#client.send(
+      await this.client.send(
         new PutItemCommand({
-          TableName: this.#tableName,
+          TableName: this.tableName,
           Item: item,
           ConditionExpression: 'attribute_not_exists(#key)',
           ExpressionAttributeNames: { '#key': partitionKey },
@@ -101,52 +102,16 @@ export class DynamoDbClaimStore implements ClaimStore, ClaimLedger {
   }
 
   async #readItem(key: ClaimKey, signal: AbortSignal | undefined): Promise<Record<string, AttributeValue> | undefined> {
-    const { Item: item } = await this.#client.send(
-      new GetItemCommand({ TableName: this.#tableName, Key: itemKey(key), ConsistentRead: true }),
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: itemKey(key), ConsistentRead: true }),
       { abortSignal: signal },
     );
     return item;
   }
 
-  /**
-   * Sets the claim confirmed, with times and the result code only. An update, not a put: it
-   * keeps what the intake wrote (when, how detected, TTL) and creates the record when the claim
-   * expired meanwhile, so that later copies are still recognised.
-   */
-  async confirm(key: ClaimKey, summary: ConfirmationSummary, signal?: AbortSignal): Promise<void> {
-    const values: Record<string, AttributeValue> = {
-      ':confirmed': { S: 'confirmed' },
-      ':confirmedAt': { S: summary.confirmedAt },
-      ':expiresAt': { N: String(Math.floor(Date.parse(summary.confirmedAt) / 1000) + this.#retentionSeconds) },
-    };
-    const assignments = ['#status = :confirmed', 'confirmedAt = :confirmedAt', '#ttl = if_not_exists(#ttl, :expiresAt)'];
-    const optional: Array<[string, AttributeValue | undefined]> = [
-      ['resultCode', summary.resultCode === undefined ? undefined : { S: summary.resultCode }],
-      ['outcomeFetchedAt', summary.outcomeFetchedAt === undefined ? undefined : { S: summary.outcomeFetchedAt }],
-      [
-        'outcomeErrorStatus',
-        summary.outcomeErrorStatus === undefined ? undefined : { N: String(summary.outcomeErrorStatus) },
-      ],
-    ];
-    for (const [name, value] of optional) {
-      if (value === undefined) continue;
-      assignments.push(`${name} = :${name}`);
-      values[`:${name}`] = value;
-    }
-    await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.#tableName,
-        Key: itemKey(key),
-        UpdateExpression: `SET ${assignments.join(', ')}`,
-        ExpressionAttributeNames: { '#status': 'status', '#ttl': ttlAttribute },
-        ExpressionAttributeValues: values,
-      }),
-      { abortSignal: signal },
-    );
-  }
 }
 
-function itemKey(key: ClaimKey): Record<string, AttributeValue> {
+export function itemKey(key: ClaimKey): Record<string, AttributeValue> {
   return { [partitionKey]: { S: key.processId }, [sortKey]: { S: key.state } };
 }
 

@@ -10,7 +10,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { ClaimRequest } from '../../../../lambdas/core/acceptance/ports.ts';
-import { DynamoDbClaimStore } from '../../../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
+import { DynamoDbClaimLedger } from '../../../../lambdas/adapters/dynamodb/dynamodb-claim-ledger.ts';
 
 const TABLE = 'claims';
 const PROCESS_ID = '3f2a6c1e-8b4d-4e2f-9a1b-7c6d5e4f3a2b';
@@ -57,12 +57,12 @@ const storedClaim = (status: 'claimed' | 'confirmed', claimToken = 'token-of-an-
 
 const signal = new AbortController().signal;
 let dynamodb: AwsClientStub<DynamoDBClient>;
-let store: DynamoDbClaimStore;
+let store: DynamoDbClaimLedger;
 
 beforeEach(() => {
   const client = new DynamoDBClient({ region: 'us-east-1' });
   dynamodb = mockClient(client);
-  store = new DynamoDbClaimStore({ client, tableName: TABLE, retentionDays: 90 });
+  store = new DynamoDbClaimLedger({ client, tableName: TABLE, retentionDays: 90 });
 });
 
 /** The one request of a claim, and what it asked for. */
@@ -82,7 +82,7 @@ function conditionFailed(item?: Record<string, AttributeValue>) {
   });
 }
 
-describe('DynamoDbClaimStore.claim', () => {
+describe('DynamoDbClaimStore.claim (through the ledger, which extends it)', () => {
   test('sends one PutItem of the whole claim, conditional on no item for the key, asking for the old item on failure', async () => {
     // Prepare
     dynamodb.on(PutItemCommand).resolves({});
@@ -143,7 +143,7 @@ describe('DynamoDbClaimStore.claim', () => {
     const client = new DynamoDBClient({ region: 'us-east-1' });
     const stub = mockClient(client);
     stub.on(PutItemCommand).resolves({});
-    const shortLived = new DynamoDbClaimStore({ client, tableName: TABLE, retentionDays: 1 });
+    const shortLived = new DynamoDbClaimLedger({ client, tableName: TABLE, retentionDays: 1 });
 
     // Act
     await shortLived.claim(claimRequest(), signal);
@@ -322,7 +322,7 @@ describe('DynamoDbClaimStore.read', () => {
   });
 });
 
-describe('DynamoDbClaimStore.confirm', () => {
+describe('DynamoDbClaimLedger.confirm', () => {
   const CONFIRMED_AT = '2025-06-15T12:00:07.900Z';
   const CONFIRMED_AT_SECONDS = Date.parse('2025-06-15T12:00:07Z') / 1000;
 
