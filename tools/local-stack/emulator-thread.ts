@@ -1,7 +1,7 @@
 /**
- * The emulators on a thread of their own (see startEmulatorThread in emulators.ts): DynamoDB and
- * SQS answer on their own event loop, so a burst of deliveries keeping the handlers' loop busy
- * does not also hold up the services those handlers call.
+ * An emulator on a thread of its own (see startEmulatorThread in emulators.ts, which starts one
+ * for DynamoDB and one for SQS): it answers on its own event loop, so a burst of deliveries
+ * keeping the handlers' loop (or the other emulator) busy does not also hold up its answers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { startDynamoDbEmulator, startSqsEmulator, type EmulatorThreadReply, type EmulatorThreadRequest } from './emulators.ts';

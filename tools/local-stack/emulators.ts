@@ -1,8 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
 
 /** A protocol-speaking stand-in for an AWS service, listening on loopback. */
 export interface RunningEmulator {
@@ -21,6 +19,8 @@ const LISTEN_BACKLOG = 4096;
 
 /** DynamoDB: dynalite, in memory. (No transactions and no TTL: nothing here relies on either.) */
 export async function startDynamoDbEmulator(port = 0): Promise<RunningEmulator> {
+  // Imported here, not above: each emulator thread loads only its own emulator, the main thread neither.
+  const { default: dynalite } = await import('dynalite');
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   // Keep idle keep-alive connections (Node's default drops them after 5 s): clients reuse them
   // between bursts instead of connecting again, as they do with DynamoDB's endpoint.
@@ -36,6 +36,7 @@ export async function startDynamoDbEmulator(port = 0): Promise<RunningEmulator> 
 
 /** SQS: fauxqs, in memory, FIFO deduplication included. */
 export async function startSqsEmulator(port = 0): Promise<RunningEmulator> {
+  const { startFauxqs } = await import('fauxqs');
   // fauxqs binds every interface; its queue URLs name localhost, and clients use this endpoint.
   const server = await startFauxqs({ port, logger: false });
   return {
