@@ -12,6 +12,11 @@
  *   that the machine's other work lands on both alike; the figure is the median of the rounds'
  *   ratios, with their spread, on the wall clock and per CPU-second of this process.
  *
+ * Neither handler writes metrics here: ours is wired without Powertools Metrics (as the local stack
+ * wires it), the baseline has none. In AWS the intake also writes one EMF line per invocation
+ * (lambdas/intake/index.ts), which a Powertools user counting deliveries would write too; it costs
+ * ours roughly a tenth of its warm throughput on this bench (measured in pairs, not part of the figure).
+ *
  * `node bench/warm-intake.ts` runs the throughput part alone (WARM_ROUNDS, default 7; WARM_COUNT,
  * default 3000), as `npm run bench` runs it in its part 2.
  */
