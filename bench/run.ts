@@ -24,7 +24,8 @@
  * Settings: BENCH_COUNT (default 3000), BENCH_CONCURRENCY (default 100), BENCH_PEAK_COUNT
  * (notifications per round at 500 in flight, default 2000, plus 20% sent twice),
  * BENCH_PEAK_ROUNDS (default 5), BENCH_WARM_COUNT (notifications per warm round, default 3000),
- * BENCH_WARM_ROUNDS (default 7), BENCH_RESULTS (where the JSON goes; "none" for nowhere).
+ * BENCH_WARM_ROUNDS (default 7), BENCH_RESULTS (where the JSON goes; "none" for nowhere),
+ * BENCH_PEAK_ONLY=1 (part 4 alone: the local stack at 500 in flight, both generators).
  * Logs are silenced (POWERTOOLS_LOG_LEVEL=SILENT) unless set: `npm start` logs one line per
  * delivery at INFO, which costs the local stack about a tenth of its throughput at 500 in flight.
  */
@@ -60,6 +61,7 @@ const WARM_THROUGHPUT_TARGET = 1.5;
 const FETCH_GENERATOR = new URL('./fetch-generator.ts', import.meta.url).pathname;
 const GENERATORS: readonly Generator[] = ['deliver', 'fetch'];
 const RESULTS_FILE = process.env.BENCH_RESULTS ?? new URL('./results/latest.json', import.meta.url).pathname;
+const PEAK_ONLY = process.env.BENCH_PEAK_ONLY === '1';
 
 interface Figures {
   readonly deliveriesPerSecond: number;
@@ -109,48 +111,18 @@ const results: Record<string, unknown> = {
 };
 const targets: Record<string, boolean> = {};
 
-const coldStart = await coldStartBench();
-results.coldStart = coldStart.rows;
-targets.coldStart = coldStart.targetsMet;
-console.log();
-await import('./budget-contention.ts'); // the shared Unico budget under contention, over dynalite
-console.log();
-
-await warmIntake();
-console.log();
-
-const baseline = await startBaseline();
-const receiver = await startLocalStack({
-  port: 0,
-  auth: parseAuthSpec(AUTH),
-  responseDeadlineMs: 5000,
-  endpointsFile: null,
-});
-try {
-  // Warm both up (JIT, connection pools, emulator tables), then measure.
-  await load(baseline.url, 200);
-  await load(receiver.endpoints.webhookUrl, 200);
-  const base = await load(baseline.url, COUNT);
-  const full = await load(receiver.endpoints.webhookUrl, COUNT);
-
-  const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`);
-  const row = (name: string, f: Figures) =>
-    `${name.padEnd(10)} ${f.deliveriesPerSecond.toFixed(0).padStart(8)} ${f.p50.toFixed(1).padStart(9)} ${f.p99.toFixed(1).padStart(9)} ${f.rssGrowthMiB.toFixed(1).padStart(10)} ${String(f.permanentFailures).padStart(9)}`;
-  console.log(`the local stack, processor included: ${COUNT} deliveries, ${CONCURRENCY} in flight (unico-sim deliver), node ${process.version}`);
-  console.log(`${'target'.padEnd(10)} ${'per s'.padStart(8)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'RSS +MiB'.padStart(10)} ${'failures'.padStart(9)}`);
-  console.log(row('baseline', base));
-  console.log(row('receiver', full));
-  console.log(
-    `receiver / baseline: throughput ${ratio(full.deliveriesPerSecond, base.deliveriesPerSecond)}, ` +
-      `p50 ${ratio(full.p50, base.p50)}, p99 ${ratio(full.p99, base.p99)}`,
-  );
-  results.fullStack = { baseline: base, receiver: full, throughputRatio: full.deliveriesPerSecond / base.deliveriesPerSecond };
-  targets.fullStackNoFailures = base.permanentFailures + full.permanentFailures === 0;
-} finally {
-  await receiver.stop();
-  await baseline.stop();
+if (!PEAK_ONLY) {
+  const coldStart = await coldStartBench();
+  results.coldStart = coldStart.rows;
+  targets.coldStart = coldStart.targetsMet;
+  console.log();
+  await import('./budget-contention.ts'); // the shared Unico budget under contention, over dynalite
+  console.log();
+  await warmIntake();
+  console.log();
+  await fullStack();
+  console.log();
 }
-console.log();
 
 // The intake alone at 500 in flight (see the header: the processor would share this machine's CPU).
 const intakeOnly = await startLocalStack({
@@ -177,6 +149,41 @@ if (RESULTS_FILE !== 'none') {
 }
 console.log(missed.length === 0 ? 'every target met' : `targets NOT MET: ${missed.join(', ')}`);
 if (missed.length > 0) process.exitCode = 1;
+
+/** Part 3: the whole local stack, processor included, against a bare node:http server. */
+async function fullStack(): Promise<void> {
+  const baseline = await startBaseline();
+  const receiver = await startLocalStack({
+    port: 0,
+    auth: parseAuthSpec(AUTH),
+    responseDeadlineMs: 5000,
+    endpointsFile: null,
+  });
+  try {
+    // Warm both up (JIT, connection pools, emulator tables), then measure.
+    await load(baseline.url, 200);
+    await load(receiver.endpoints.webhookUrl, 200);
+    const base = await load(baseline.url, COUNT);
+    const full = await load(receiver.endpoints.webhookUrl, COUNT);
+
+    const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`);
+    const row = (name: string, f: Figures) =>
+      `${name.padEnd(10)} ${f.deliveriesPerSecond.toFixed(0).padStart(8)} ${f.p50.toFixed(1).padStart(9)} ${f.p99.toFixed(1).padStart(9)} ${f.rssGrowthMiB.toFixed(1).padStart(10)} ${String(f.permanentFailures).padStart(9)}`;
+    console.log(`the local stack, processor included: ${COUNT} deliveries, ${CONCURRENCY} in flight (unico-sim deliver), node ${process.version}`);
+    console.log(`${'target'.padEnd(10)} ${'per s'.padStart(8)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'RSS +MiB'.padStart(10)} ${'failures'.padStart(9)}`);
+    console.log(row('baseline', base));
+    console.log(row('receiver', full));
+    console.log(
+      `receiver / baseline: throughput ${ratio(full.deliveriesPerSecond, base.deliveriesPerSecond)}, ` +
+        `p50 ${ratio(full.p50, base.p50)}, p99 ${ratio(full.p99, base.p99)}`,
+    );
+    results.fullStack = { baseline: base, receiver: full, throughputRatio: full.deliveriesPerSecond / base.deliveriesPerSecond };
+    targets.fullStackNoFailures = base.permanentFailures + full.permanentFailures === 0;
+  } finally {
+    await receiver.stop();
+    await baseline.stop();
+  }
+}
 
 /** Part 2: the warm intake against the Powertools baseline, and the AWS requests of each. */
 async function warmIntake(): Promise<void> {
