@@ -108,8 +108,8 @@ describe('StaticCredentialAuthenticator in basic mode', () => {
   });
 
   test('ignores API-key credentials handed to a basic authenticator', async () => {
-    // Prepare
-    const mixed = new StaticCredentialAuthenticator('basic', fixed({ kind: 'apikey', header: 'Authorization', value: 'Basic dTpw' }));
+    // Prepare: the key's value is what the presented Basic header decodes to ("u:p").
+    const mixed = new StaticCredentialAuthenticator('basic', fixed({ kind: 'apikey', header: 'Authorization', value: 'u:p' }));
 
     // Act
     const result = mixed.authenticate({ authorization: 'Basic dTpw' });
@@ -244,6 +244,39 @@ describe('StaticCredentialAuthenticator when the credentials cannot be read', ()
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(result).rejects.toHaveProperty('dependency', 'credential store');
+  });
+});
+
+describe('StaticCredentialAuthenticator at the edges', () => {
+  test.each([
+    ['several spaces after the scheme', `Basic   ${Buffer.from('unico:pa:ss-w0rd').toString('base64')}`],
+    ['a tab after the scheme', `Basic\t${Buffer.from('unico:pa:ss-w0rd').toString('base64')}`],
+    ['trailing white space', `${basicAuthorization('unico', 'pa:ss-w0rd')}  `],
+  ])('basic mode accepts %s', async (_, authorization) => {
+    // Act
+    const result = new StaticCredentialAuthenticator('basic', fixed(unico)).authenticate({ authorization });
+
+    // Assess
+    await expect(result).resolves.toBeUndefined();
+  });
+
+  test('apikey mode ignores Basic credentials, even one spelled as the presented header value', async () => {
+    // Prepare: a Basic credential would be compared as "user:pass" against the Authorization header.
+    const mixed = new StaticCredentialAuthenticator(
+      'apikey',
+      fixed({ kind: 'basic', username: 'u', password: 'p' }, { kind: 'apikey', header: 'Authorization', value: 'the-key' }),
+    );
+
+    // Act
+    const spelledAsBasic = await refusal(mixed.authenticate({ authorization: 'u:p' }));
+    const noKeyHeader = await refusal(mixed.authenticate({}));
+    const rightKey = mixed.authenticate({ authorization: 'the-key' });
+
+    // Assess
+    expect(spelledAsBasic.reason).toBe('mismatch');
+    expect(noKeyHeader.reason).toBe('missing');
+    await expect(rightKey).resolves.toBeUndefined();
   });
 });
 
