@@ -22,7 +22,7 @@
  * machine): about three quarters of either handler's CPU is the SDK's, some 235 µs per request
  * with the in-memory answer; our handler's own work (middy, logger, auth, parse, deadlines) is
  * about 20 µs per delivery. Ours makes 2 requests for a new notification and 1 for a copy, the
- * baseline 3 and 1, so even with no handler code at all ours would reach about 1.57 on the mix
+ * baseline 3 and 1, so even with no handler code at all ours would reach only about 1.55 on the mix
  * with 20% copies; measured it sits at 1.45 to 1.5, and 1.5 to 1.6 on new notifications alone.
  *
  * `node bench/warm-intake.ts` runs the throughput part alone (WARM_ROUNDS, default 7; WARM_COUNT,
