@@ -24,7 +24,7 @@
  * Settings: BENCH_COUNT (default 3000), BENCH_CONCURRENCY (default 100), BENCH_PEAK_COUNT
  * (notifications per round at 500 in flight, default 2000, plus 20% sent twice),
  * BENCH_PEAK_ROUNDS (default 5), BENCH_WARM_COUNT (notifications per warm round, default 3000),
- * BENCH_WARM_ROUNDS (default 7), BENCH_RESULTS (where the JSON goes; "none" for nowhere),
+ * BENCH_WARM_ROUNDS (default 9), BENCH_RESULTS (where the JSON goes; "none" for nowhere),
  * BENCH_PEAK_ONLY=1 (part 4 alone: the local stack at 500 in flight, both generators).
  * Logs are silenced (POWERTOOLS_LOG_LEVEL=SILENT) unless set: `npm start` logs one line per
  * delivery at INFO, which costs the local stack about a tenth of its throughput at 500 in flight.
@@ -55,7 +55,7 @@ const PEAK_ROUNDS = Number(process.env.BENCH_PEAK_ROUNDS ?? 5);
 /** The receiver's throughput at 500 in flight over the reference's, at the least. */
 const PEAK_THROUGHPUT_TARGET = 0.6;
 const WARM_COUNT = Number(process.env.BENCH_WARM_COUNT ?? 3000);
-const WARM_ROUNDS = Number(process.env.BENCH_WARM_ROUNDS ?? 7);
+const WARM_ROUNDS = Number(process.env.BENCH_WARM_ROUNDS ?? 9);
 /** Our warm intake's deliveries per second over the Powertools baseline's, at the least. */
 const WARM_THROUGHPUT_TARGET = 1.5;
 const FETCH_GENERATOR = new URL('./fetch-generator.ts', import.meta.url).pathname;
@@ -205,7 +205,8 @@ async function warmIntake(): Promise<void> {
   const warmMet = warm.medianRatio >= WARM_THROUGHPUT_TARGET;
   console.log(
     `ours / Powertools idempotency + middy: ${warm.medianRatio.toFixed(2)}× (median; rounds from ${Math.min(...ratios).toFixed(2)} ` +
-      `to ${Math.max(...ratios).toFixed(2)}; target at least ${WARM_THROUGHPUT_TARGET}×: ${warmMet ? 'met' : 'NOT MET'}); ` +
+      `to ${Math.max(...ratios).toFixed(2)}, quartiles ${warm.spread.wall.q1.toFixed(2)} and ${warm.spread.wall.q3.toFixed(2)}; ` +
+      `per CPU-second ${warm.spread.cpu.median.toFixed(2)}×; target at least ${WARM_THROUGHPUT_TARGET}×: ${warmMet ? 'met' : 'NOT MET'}); ` +
       `new notifications alone ${warm.medianFirstsRatio.toFixed(2)}× (copies cost both one request, so they pull the ratio toward 1)`,
   );
   const describe = (counts: RequestCounts['accepted']) =>
