@@ -443,6 +443,44 @@ describe('secretCredentialSource while Secrets Manager fails', () => {
   });
 });
 
+describe('secretCredentialSource: parsing what was read', () => {
+  test('the same cached secret object is parsed once: its credentials come back as the same list', async () => {
+    // Prepare: the cache hands back one object until its max age.
+    const cached = basicSecret('good');
+    const { provider } = fakeProvider([() => cached, () => cached, () => basicSecret('good')]);
+    const source = basicSource(provider);
+
+    // Act
+    const first = await source();
+    const again = await source();
+    const reRead = await source();
+
+    // Assess
+    expect(again).toBe(first);
+    expect(reRead).not.toBe(first);
+    expect(reRead).toEqual(first);
+  });
+
+  test.each([
+    ['no secret at all', undefined],
+    ['a secret of the wrong shape', { value: 'x' }],
+  ])('%s is refused as not having the mode\'s shape, named by the error kind only', async (_, secret) => {
+    // Prepare
+    const { provider } = fakeProvider([() => secret]);
+
+    // Act
+    const error = await basicSource(provider)().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialSecretError);
+    expect((error as CredentialSecretError).message).toBe('credential secret does not have the basic shape (ValiError)');
+    expect((error as CredentialSecretError).failureKind).toBe('permanent');
+  });
+});
+
 describe('secretCredentialSource: what kind of failure a refused read is', () => {
   const sourceOver = (answer: (stub: ReturnType<typeof mockClient>) => void) => {
     const client = new SecretsManagerClient({ region: 'us-east-1' });
