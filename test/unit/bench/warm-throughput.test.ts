@@ -1,17 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
+import { pbkdf2Sync } from 'node:crypto';
 import { spread, warmThroughput, wireIntake, type WiredIntake } from '../../../bench/warm-intake.ts';
 
 // How `npm run bench` turns paired rounds into its warm-intake figure: small rounds, and a
 // handler made slower on purpose, so that the ratio has a known direction without timing a machine.
 describe('the warm bench’s paired rounds', () => {
-  /** Our intake with `extraMs` of busy CPU per delivery, or a status of its own. */
-  const slowed = (extraMs: number, status?: number) => (): WiredIntake => {
+  /**
+   * Our intake with a fixed amount of extra CPU work per delivery (PBKDF2 rounds: about 6 ms at
+   * 40,000 here), or a status of its own. Work, not a wait on the clock: a busy machine that
+   * preempts the process stretches both handlers' slices alike and cannot shrink the extra cost.
+   */
+  const slowed = (extraRounds: number, status?: number) => (): WiredIntake => {
     const intake = wireIntake('ours');
     return {
       ...intake,
       handle: async (event, context) => {
-        const until = performance.now() + extraMs;
-        while (performance.now() < until);
+        if (extraRounds > 0) pbkdf2Sync('slowed', 'on purpose', extraRounds, 32, 'sha256');
         const answer = await intake.handle(event, context);
         return status === undefined ? answer : { ...answer, statusCode: status };
       },
@@ -19,7 +23,7 @@ describe('the warm bench’s paired rounds', () => {
   };
 
   it('finds the slowed handler slower, on the wall clock and on CPU time, and the ratios are the rates’ quotient', async () => {
-    const warm = await warmThroughput(2, 20, 5, 5, { ours: () => wireIntake('ours'), baseline: slowed(6) });
+    const warm = await warmThroughput(2, 20, 5, 5, { ours: () => wireIntake('ours'), baseline: slowed(40_000) });
     expect(warm.rounds).toHaveLength(2);
     for (const round of warm.rounds) {
       expect(round.ratio).toBeCloseTo(round.ours / round.baseline, 10);
