@@ -38,12 +38,13 @@ export class SecretsManagerJsonSecrets implements JsonSecrets {
   }
 
   async #read(secretId: string): Promise<unknown> {
-    const answer = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const { SecretString: text } = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (text === undefined) throw new SecretNotJsonError(`secret ${secretId} holds no string (a binary secret?)`);
     let value: unknown;
     try {
-      value = JSON.parse(answer.SecretString ?? '');
+      value = JSON.parse(text);
     } catch {
-      throw new SecretNotJsonError(`secret ${secretId} has no JSON string`);
+      throw new SecretNotJsonError(`secret ${secretId} is not JSON`);
     }
     this.#cached.set(secretId, { value, readAt: this.#clock() });
     return value;

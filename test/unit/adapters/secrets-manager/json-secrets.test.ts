@@ -72,9 +72,9 @@ describe('SecretsManagerJsonSecrets', () => {
   });
 
   test.each([
-    ['a string that is not JSON', { SecretString: 'plain-text-pass' }],
-    ['a binary secret (no string)', {}],
-  ])('%s is a SecretNotJsonError that does not quote the secret, and is not cached', async (_case, output) => {
+    ['a string that is not JSON', { SecretString: 'plain-text-pass' }, 'is not JSON'],
+    ['a binary secret (no string)', {}, 'holds no string'],
+  ])('%s is a SecretNotJsonError that names the secret, does not quote it, and is not cached', async (_case, output, says) => {
     // Prepare
     const { secrets, reads } = secretsOver([async () => output, async () => output]);
 
@@ -84,6 +84,7 @@ describe('SecretsManagerJsonSecrets', () => {
 
     // Assess
     expect(first).toBeInstanceOf(SecretNotJsonError);
+    expect(first).toMatchObject({ name: 'SecretNotJsonError', message: `secret ${ID} ${says}${says === 'holds no string' ? ' (a binary secret?)' : ''}` });
     expect((first as Error).message).not.toContain('plain-text-pass');
     expect(second).toBeInstanceOf(SecretNotJsonError);
     expect(reads()).toEqual([ID, ID]);
