@@ -3,7 +3,7 @@
  * outcome, when it takes a request to have arrived, and the deadline it hands on. The handler is
  * driven directly, with a fake acceptor and authenticator, a fixed clock and its logs captured.
  */
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { AcceptanceOutcome, AcceptanceRequest, NotificationAcceptor } from '../../../lambdas/core/acceptance/accept-notification.ts';
@@ -13,37 +13,21 @@ import { intakeTimeBudget } from '../../../lambdas/contracts/time-budgets.ts';
 import { recordingObservability, type RecordingObservability } from '../../../lambdas/adapters/metrics/recording-observability.ts';
 import { createIntakeHandler } from '../../../lambdas/intake/intake-handler.ts';
 import { lambdaContext, notificationBody, PROCESS_ID, webhookEvent } from '../../support/unit/intake-events.ts';
+import { captureOutput } from '../../support/unit/captured-output.ts';
 
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
 const RESPONSE_DEADLINE_MS = 5000;
 const MARGIN_MS = intakeTimeBudget(RESPONSE_DEADLINE_MS).responseMarginMs;
 
-let written: string[];
+const output = captureOutput();
 let observed: RecordingObservability;
 let requests: AcceptanceRequest[];
 
 beforeEach(() => {
-  written = [];
   observed = recordingObservability();
   requests = [];
-  const capture = (chunk: unknown) => {
-    written.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
 });
 
-afterEach(() => {
-  jest.restoreAllMocks();
-});
-
-const logLines = () =>
-  written
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 function acceptorAnswering(outcome: AcceptanceOutcome, delayMs = 0): NotificationAcceptor {
   const fake = {
@@ -81,7 +65,7 @@ describe('what the intake handler logs and counts', () => {
 
     // Assess
     expect(response.statusCode).toBe(202);
-    expect(logLines()).toContainEqual(
+    expect(output.logLines()).toContainEqual(
       expect.objectContaining({
         level: 'INFO',
         message: 'notification accepted',
@@ -102,7 +86,7 @@ describe('what the intake handler logs and counts', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(logLines()).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'notification duplicate', outcome: 'duplicate' }));
+    expect(output.logLines()).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'notification duplicate', outcome: 'duplicate' }));
     expect(observed.events.map((event) => event.name)).toEqual(['duplicate']);
   });
 
@@ -114,7 +98,7 @@ describe('what the intake handler logs and counts', () => {
     await handler()(delivery(NOW - 200, body));
 
     // Assess
-    const line = logLines().find((entry) => entry.message === 'notification accepted');
+    const line = output.logLines().find((entry) => entry.message === 'notification accepted');
     expect(line).toBeDefined();
     expect(line).not.toHaveProperty('lastEvent');
   });
@@ -132,7 +116,7 @@ describe('what the intake handler logs and counts', () => {
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect(logLines()).toContainEqual(
+    expect(output.logLines()).toContainEqual(
       expect.objectContaining({ level: 'WARN', message: 'delivery refused', status: 401, error: 'UnauthorizedError', reason: 'mismatch' }),
     );
     expect(observed.of('refused')).toEqual([['unauthorized']]);
@@ -144,7 +128,7 @@ describe('what the intake handler logs and counts', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    const line = logLines().find((entry) => entry.message === 'delivery refused');
+    const line = output.logLines().find((entry) => entry.message === 'delivery refused');
     expect(line).toEqual(expect.objectContaining({ level: 'WARN', status: 400, error: 'InvalidJsonError' }));
     expect(line).not.toHaveProperty('reason');
     expect(observed.of('refused')).toEqual([['invalid_json']]);
@@ -163,7 +147,7 @@ describe('what the intake handler logs and counts', () => {
 
     // Assess
     expect(response.statusCode).toBe(500);
-    const line = logLines().find((entry) => entry.message === 'delivery not taken');
+    const line = output.logLines().find((entry) => entry.message === 'delivery not taken');
     expect(line).toEqual(expect.objectContaining({ level: 'ERROR', status: 500 }));
     expect(line?.error).toEqual(expect.objectContaining({ name: 'TypeError' }));
     expect(observed.events).toEqual([]);
@@ -179,7 +163,7 @@ describe('what the intake handler logs and counts', () => {
     // Assess
     expect(response.statusCode).toBe(503);
     expect(observed.of('dependencyFailed')).toEqual([['authentication', 'transient']]);
-    expect(logLines()).toContainEqual(
+    expect(output.logLines()).toContainEqual(
       expect.objectContaining({
         level: 'WARN',
         message: 'delivery not taken: a dependency is unavailable',
@@ -199,7 +183,7 @@ describe('what the intake handler logs and counts', () => {
     await handle(delivery(NOW - 200, '{"processId":'));
 
     // Assess
-    const refused = logLines().find((entry) => entry.message === 'delivery refused');
+    const refused = output.logLines().find((entry) => entry.message === 'delivery refused');
     expect(refused).toBeDefined();
     expect(refused).not.toHaveProperty('processId');
   });
@@ -252,7 +236,7 @@ describe('when the request arrived, and the deadline handed on', () => {
 
     // Assess
     expect(arrived).toBe(new Date(NOW).toISOString());
-    expect(logLines().find((entry) => entry.message === 'notification accepted')).not.toHaveProperty('correlation_id');
+    expect(output.logLines().find((entry) => entry.message === 'notification accepted')).not.toHaveProperty('correlation_id');
   });
 
   test('a request context without a receive time: now', async () => {

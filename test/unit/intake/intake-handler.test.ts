@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -14,6 +14,7 @@ import { secretCredentialSource } from '../../../lambdas/adapters/secrets-manage
 import { SecretsManagerJsonSecrets } from '../../../lambdas/adapters/secrets-manager/json-secrets.ts';
 import { StaticCredentialAuthenticator } from '../../../lambdas/core/auth/static-credentials.ts';
 import { lambdaContext, notificationBody, PROCESS_ID, webhookEvent } from '../../support/unit/intake-events.ts';
+import { captureOutput } from '../../support/unit/captured-output.ts';
 
 const PASSWORD = 'Sup3r-Secret:Passw0rd';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/intake.fifo';
@@ -361,21 +362,8 @@ describe('intake handler', () => {
 });
 
 describe('intake handler logs', () => {
-  let written: string[];
+  const output = captureOutput();
 
-  beforeEach(() => {
-    written = [];
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk));
-      return true;
-    };
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  });
-
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
 
   // Regression: the 5xx log line carries the whole cause chain; a secret stored as plain text
   // instead of JSON makes JSON.parse fail with a message quoting the secret.
@@ -399,16 +387,10 @@ describe('intake handler logs', () => {
 
     // Assess
     expect(response.statusCode).toBe(503);
-    expect(written.join('')).toContain('delivery not taken');
-    expect(written.join('')).not.toContain(PASSWORD.slice(0, 10));
+    expect(output.text()).toContain('delivery not taken');
+    expect(output.text()).not.toContain(PASSWORD.slice(0, 10));
   });
 
-  const logLines = () =>
-    written
-      .join('')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   test('a dependency that refuses for good is logged at ERROR with dependencyFailure "permanent"', async () => {
     // Prepare
@@ -422,7 +404,7 @@ describe('intake handler logs', () => {
 
     // Assess
     expect(response.statusCode).toBe(503);
-    expect(logLines()).toContainEqual(
+    expect(output.logLines()).toContainEqual(
       expect.objectContaining({ level: 'ERROR', dependency: 'intake queue', dependencyFailure: 'permanent', status: 503 }),
     );
   });
@@ -439,7 +421,7 @@ describe('intake handler logs', () => {
 
     // Assess
     expect(response.statusCode).toBe(503);
-    const failure = logLines().find((line) => line.dependencyFailure !== undefined);
+    const failure = output.logLines().find((line) => line.dependencyFailure !== undefined);
     expect(failure).toEqual(expect.objectContaining({ level: 'WARN', dependency: 'claim store', dependencyFailure: 'transient' }));
   });
 
@@ -454,8 +436,8 @@ describe('intake handler logs', () => {
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect(written.join('')).toContain('delivery refused');
-    expect(written.join('')).not.toContain(presented.slice(6));
-    expect(written.join('')).not.toContain(PASSWORD);
+    expect(output.text()).toContain('delivery refused');
+    expect(output.text()).not.toContain(presented.slice(6));
+    expect(output.text()).not.toContain(PASSWORD);
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   ConditionalCheckFailedException,
@@ -14,6 +14,7 @@ import { composeTrackingHandler } from '../../../lambdas/tracking/compose.ts';
 import { TRACKING_ROUTE_KEYS, type TrackingHandler } from '../../../lambdas/tracking/tracking-handler.ts';
 import { DEFAULT_FALLBACK_SCHEDULE } from '../../../lambdas/contracts/fallback-schedule.ts';
 import { lambdaContext } from '../../support/unit/intake-events.ts';
+import { captureOutput } from '../../support/unit/captured-output.ts';
 
 const PROCESS_ID = '3f2a6c1e-8b4d-4e2f-9a1b-7c6d5e4f3a2b';
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
@@ -169,34 +170,15 @@ test('a route the function does not serve: 404', async () => {
 });
 
 describe('tracking handler logs', () => {
-  let written: string[];
+  const output = captureOutput();
 
-  beforeEach(() => {
-    written = [];
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk));
-      return true;
-    };
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  });
 
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
-
-  const logLines = () =>
-    written
-      .join('')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   test('tracking started is logged with the processId, never the client reference', async () => {
     dynamodb.on(PutItemCommand).resolves({});
     await call(routeEvent(TRACKING_ROUTE_KEYS.track, PROCESS_ID, JSON.stringify({ clientReference: 'customer-12345678900' })), handlerWith(new Logger({ logLevel: 'DEBUG' })));
-    expect(logLines()).toEqual([expect.objectContaining({ message: 'tracking started', processId: PROCESS_ID, outcome: 'created', correlation_id: 'request-1' })]);
-    expect(written.join('')).not.toContain('customer-12345678900');
+    expect(output.logLines()).toEqual([expect.objectContaining({ message: 'tracking started', processId: PROCESS_ID, outcome: 'created', correlation_id: 'request-1' })]);
+    expect(output.text()).not.toContain('customer-12345678900');
   });
 
   test('a refused request at WARN with its status; a missing table at ERROR as a permanent dependency failure', async () => {
@@ -205,10 +187,10 @@ describe('tracking handler logs', () => {
     await call(routeEvent(TRACKING_ROUTE_KEYS.track, PROCESS_ID, JSON.stringify({ clientReference: 'has space customer-1' })), handler);
     dynamodb.on(GetItemCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } }));
     await call(routeEvent(TRACKING_ROUTE_KEYS.status, PROCESS_ID), handler);
-    expect(logLines().map((line) => [line.level, line.message, line.status, line.dependencyFailure])).toEqual([
+    expect(output.logLines().map((line) => [line.level, line.message, line.status, line.dependencyFailure])).toEqual([
       ['WARN', 'tracking request refused', 400, undefined],
       ['ERROR', 'tracking request not served: a dependency refused it', 503, 'permanent'],
     ]);
-    expect(written.join('')).not.toContain('customer-1');
+    expect(output.text()).not.toContain('customer-1');
   });
 });
