@@ -101,7 +101,9 @@ export class InMemoryAws {
       }
     } catch (error) {
       if (error instanceof StubServiceError) return failure(error.type, error.message, error.extra);
-      throw error;
+      // An expression the stub cannot read is DynamoDB's 400 too, never an exception in the
+      // request's I/O turn, where it would end the process instead of failing the call.
+      return failure('ValidationException', error instanceof Error ? error.message : String(error));
     }
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { evaluateCondition } from '../../../bench/in-memory-aws.ts';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { evaluateCondition, InMemoryAws } from '../../../bench/in-memory-aws.ts';
 import { deliveryEvent, newNotificationBody, requestsPerDelivery, wireIntake } from '../../../bench/warm-intake.ts';
 import { lambdaContext } from '../../../tools/local-stack/api-gateway-event.ts';
 
@@ -63,5 +64,13 @@ describe("the in-memory DynamoDB's conditions", () => {
     expect(evaluateCondition('NOT attribute_exists(a)', {}, {}, {})).toBe(true);
     expect(evaluateCondition('a <> :v', { a: { S: 'x' } }, {}, { ':v': { S: 'y' } })).toBe(true);
     expect(evaluateCondition('a <> :v', { a: { S: 'y' } }, {}, { ':v': { S: 'y' } })).toBe(false);
+  });
+
+  it('an expression it cannot read is answered as DynamoDB answers it (a 400), not thrown in the I/O turn', async () => {
+    const aws = new InMemoryAws({ claims: { partitionKey: 'processId' } });
+    const client = new DynamoDBClient(aws.clientConfig());
+    const put = client.send(new PutItemCommand({ TableName: 'claims', Item: { processId: { S: 'p' } }, ConditionExpression: '' }));
+    await expect(put).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    expect(aws.items('claims')[Symbol.iterator]().next().done).toBe(true);
   });
 });
