@@ -8,8 +8,8 @@
  * first reservation), and the most grants used within any sliding 1,000 ms (over the whole
  * level, warm-up included), which must not pass the budget.
  *
- * dynalite does not return the old item when a condition fails, so each refused write costs a
- * read here that real DynamoDB does not need. Settings: BUDGET_BENCH_SECONDS (per level, default
+ * The emulator returns the item a failed condition saw, as DynamoDB does, so a refused write
+ * needs no read (reads/grant counts any). Settings: BUDGET_BENCH_SECONDS (per level, default
  * 4), BUDGET_BENCH_MAX_RPS (default 10), BUDGET_BENCH_CALLERS (default "5,25,100").
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -60,7 +60,7 @@ export class IntakeFunction extends ProjectFunctionConstruct {
     // Exactly the item operation the claim uses: a put conditional on no claim for the key, whose
     // failed condition returns the existing claim. No update, delete, scan or query. No GetItem
     // either: the claim store reads only when a failed condition comes back without the old item,
-    // which DynamoDB never does (the local emulator does, and has no IAM); were it ever to happen,
+    // which DynamoDB never does (nor does the local stack's emulator); were it ever to happen,
     // the refusal is a permanent, alarmed 503 rather than a silent extra permission.
     props.claimsTable.grant(this.function, 'dynamodb:PutItem');
     props.intakeQueue.grantSendMessages(this.function);

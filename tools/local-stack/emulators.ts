@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { Worker } from 'node:worker_threads';
 
@@ -21,6 +22,7 @@ const LISTEN_BACKLOG = 4096;
 export async function startDynamoDbEmulator(port = 0): Promise<RunningEmulator> {
   // Imported here, not above: each emulator thread loads only its own emulator, the main thread neither.
   const { default: dynalite } = await import('dynalite');
+  returnOldItemOnConditionFailure();
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   // Keep idle keep-alive connections (Node's default drops them after 5 s): clients reuse them
   // between bursts instead of connecting again, as they do with DynamoDB's endpoint.
@@ -32,6 +34,46 @@ export async function startDynamoDbEmulator(port = 0): Promise<RunningEmulator> 
     endpoint: `http://127.0.0.1:${boundPort}`,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** dynalite's module of item checks, as its actions call it (`db.checkConditional(data, item)`). */
+interface DynaliteDb {
+  checkConditional(data: { readonly ReturnValuesOnConditionCheckFailure?: string }, existingItem: object | undefined): DynaliteError | null | undefined;
+  [OLD_ITEM_ON_FAILURE]?: true;
+}
+interface DynaliteError extends Error {
+  body: Record<string, unknown>;
+}
+/** A write action's validation: the parameters it keeps (dynalite drops any other). */
+interface DynaliteValidation {
+  readonly types: Record<string, unknown>;
+}
+const OLD_ITEM_ON_FAILURE = Symbol.for('unico-webhook-receiver.dynalite-old-item-on-failure');
+
+/**
+ * DynamoDB's answer to a write whose condition fails, asked for
+ * `ReturnValuesOnConditionCheckFailure: ALL_OLD`: the error carries the item the condition saw.
+ * dynalite 4 drops the parameter, so a copy would cost the intake's claim a read it never makes in
+ * AWS (where it has no permission to read). The parameter is added to what dynalite's put, update
+ * and delete accept, and the item to the error their `checkConditional` returns, once per process.
+ */
+function returnOldItemOnConditionFailure(): void {
+  const require = createRequire(import.meta.url);
+  const db = require('dynalite/db/index.js') as DynaliteDb;
+  if (db[OLD_ITEM_ON_FAILURE]) return;
+  for (const action of ['putItem', 'updateItem', 'deleteItem']) {
+    const validation = require(`dynalite/validations/${action}.js`) as DynaliteValidation;
+    validation.types.ReturnValuesOnConditionCheckFailure = { type: 'String', enum: ['ALL_OLD', 'NONE'] };
+  }
+  const checkConditional = db.checkConditional.bind(db);
+  db.checkConditional = (data, existingItem) => {
+    const refusal = checkConditional(data, existingItem);
+    if (refusal && existingItem !== undefined && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') {
+      refusal.body = { ...refusal.body, Item: existingItem };
+    }
+    return refusal;
+  };
+  db[OLD_ITEM_ON_FAILURE] = true;
 }
 
 /** SQS: fauxqs, in memory, FIFO deduplication included. */

@@ -35,9 +35,9 @@ export interface DynamoDbRateLimitStoreOptions {
  * the claims table: `{ processId: "budget#unico", state: "rate", tat, pausedUntil }`. It carries
  * no `expiresAt`, so TTL never removes it (and a removed one would simply start again).
  *
- * Each write is one conditional UpdateItem that returns the item it left. Real DynamoDB also
- * returns the item a failed condition saw (ReturnValuesOnConditionCheckFailure); dynalite does
- * not, and then the budget reads it.
+ * Each write is one conditional UpdateItem that returns the item it left. DynamoDB also returns
+ * the item a failed condition saw (ReturnValuesOnConditionCheckFailure), as the local stack's
+ * emulator does; a store that leaves it out costs the budget a read.
  */
 export class DynamoDbRateLimitStore implements RateLimitStore {
   readonly #client: DynamoDBClient;

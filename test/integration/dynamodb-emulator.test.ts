@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { CLAIMS_TABLE } from '../../lambdas/contracts/claims-table.ts';
+import { startDynamoDbEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
+import { emulatorClientConfig } from '../../tools/local-stack/local-clients.ts';
+import { ensureClaimsTable } from '../../tools/local-stack/resources.ts';
+
+/**
+ * The DynamoDB emulator answers a failed condition as DynamoDB does: with the item the condition
+ * saw when the write asked for `ReturnValuesOnConditionCheckFailure: ALL_OLD`, and without it
+ * otherwise (the intake's claim of a copy is then one request, as in AWS).
+ */
+let emulator: RunningEmulator;
+let client: DynamoDBClient;
+let tableName: string;
+let keys = 0;
+
+beforeAll(async () => {
+  emulator = await startDynamoDbEmulator();
+  client = new DynamoDBClient(emulatorClientConfig(emulator));
+  tableName = await ensureClaimsTable(client);
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await emulator?.stop();
+});
+
+function newKey(): Record<string, AttributeValue> {
+  keys += 1;
+  return { [CLAIMS_TABLE.partitionKey]: { S: `emulator-test-${keys}` }, [CLAIMS_TABLE.sortKey]: { S: 'PROCESS_STATE_FINISHED' } };
+}
+
+async function stored(): Promise<Record<string, AttributeValue>> {
+  const item = { ...newKey(), status: { S: 'confirmed' }, count: { N: '3' } };
+  await client.send(new PutItemCommand({ TableName: tableName, Item: item }));
+  return item;
+}
+
+/** The error a write throws, or a failure when it succeeds. */
+async function refusal(write: Promise<unknown>): Promise<ConditionalCheckFailedException> {
+  const outcome = await write.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(ConditionalCheckFailedException);
+  return outcome as ConditionalCheckFailedException;
+}
+
+const exists = { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': CLAIMS_TABLE.partitionKey } };
+
+describe('a write whose condition fails', () => {
+  test.each(['ALL_OLD', 'NONE', undefined] as const)('a put asked for %s', async (returnValues) => {
+    const item = await stored();
+    const error = await refusal(
+      client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: { ...item, status: { S: 'claimed' } },
+          ...exists,
+          ...(returnValues ? { ReturnValuesOnConditionCheckFailure: returnValues } : {}),
+        }),
+      ),
+    );
+    expect(error.Item).toEqual(returnValues === 'ALL_OLD' ? item : undefined);
+  });
+
+  test('an update and a delete asked for ALL_OLD get the item too', async () => {
+    const item = await stored();
+    const key = { [CLAIMS_TABLE.partitionKey]: item[CLAIMS_TABLE.partitionKey]!, [CLAIMS_TABLE.sortKey]: item[CLAIMS_TABLE.sortKey]! };
+    const onFailure = { ConditionExpression: '#status = :claimed', ExpressionAttributeNames: { '#status': 'status' } } as const;
+    const update = await refusal(
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'SET #status = :claimed',
+          ...onFailure,
+          ExpressionAttributeValues: { ':claimed': { S: 'claimed' } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    const deletion = await refusal(
+      client.send(
+        new DeleteItemCommand({
+          TableName: tableName,
+          Key: key,
+          ...onFailure,
+          ExpressionAttributeValues: { ':claimed': { S: 'claimed' } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    expect(update.Item).toEqual(item);
+    expect(deletion.Item).toEqual(item);
+  });
+
+  test('no item for the key: no item in the error', async () => {
+    const error = await refusal(
+      client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: newKey(),
+          ConditionExpression: 'attribute_exists(#key)',
+          ExpressionAttributeNames: { '#key': CLAIMS_TABLE.partitionKey },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    expect(error.Item).toBeUndefined();
+  });
+
+  test('a value DynamoDB does not know is refused', async () => {
+    const write = client.send(
+      new PutItemCommand({ TableName: tableName, Item: newKey(), ReturnValuesOnConditionCheckFailure: 'ALL_NEW' as 'ALL_OLD' }),
+    );
+    await expect(write).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+});
