@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { access } from 'node:fs/promises';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { credentialHeaders, parseAuthSpec } from '../../lambdas/contracts/auth-notation.ts';
+import { storedClaim } from '../support/claims.ts';
 import { newNotification, post } from '../support/notifications.ts';
 import { fetchAccessToken } from '../support/oauth2-client.ts';
 import { drainQueue, processIdsOf } from '../support/queues.ts';
@@ -98,14 +99,7 @@ describe.each(MODES)('npm start with WEBHOOK_AUTH=%s', (auth) => {
       expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
       expect(answer.headers.get('www-authenticate')).toBeTruthy();
     }
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({
-        TableName: stack.endpoints.dynamodb.tables.claims,
-        Key: { processId: { S: notification.processId }, state: { S: notification.state } },
-        ConsistentRead: true,
-      }),
-    );
-    expect(Item).toBeUndefined();
+    expect(await storedClaim(dynamodb, stack.endpoints.dynamodb.tables.claims, notification.processId, notification.state)).toBeUndefined();
     expect(await intakeMessages()).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
 import { basicAuthorization } from '../../lambdas/contracts/auth-notation.ts';
@@ -12,6 +12,7 @@ import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '.
 import { FunctionInstances, startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
 import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
 import { ensureClaimsTable, ensureLocalResources, type LocalResources } from '../../tools/local-stack/resources.ts';
+import { storedClaim } from '../support/claims.ts';
 import { newNotification, post } from '../support/notifications.ts';
 import { drainQueue, processIdsOf } from '../support/queues.ts';
 import { startFaultProxy, type FaultProxy } from '../support/tcp-fault-proxy.ts';
@@ -84,15 +85,8 @@ beforeEach(async () => {
   await drainQueue(verifierSqs, resources.intakeQueueUrl);
 });
 
-async function storedClaim(processId: string, state = 'PROCESS_STATE_FINISHED') {
-  const { Item } = await dynamodb.send(
-    new GetItemCommand({
-      TableName: resources.claimsTableName,
-      Key: { processId: { S: processId }, state: { S: state } },
-      ConsistentRead: true,
-    }),
-  );
-  return Item;
+function claimOf(processId: string) {
+  return storedClaim(dynamodb, resources.claimsTableName, processId);
 }
 
 describe('intake against DynamoDB and SQS emulators', () => {
@@ -108,7 +102,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
     expect(messages).toHaveLength(1);
     expect(JSON.parse(messages[0]?.Body ?? '{}')).toMatchObject({ ...notification, detectedBy: 'webhook' });
     expect(messages[0]?.MessageAttributes?.state?.StringValue).toBe('PROCESS_STATE_FINISHED');
-    expect((await storedClaim(notification.processId))?.status?.S).toBe('claimed');
+    expect((await claimOf(notification.processId))?.status?.S).toBe('claimed');
   });
 
   test('50 concurrent copies of one new delivery: one 202, 49 duplicates, one message', async () => {
@@ -129,7 +123,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
       claims.claim({ notification, detectedBy, receivedAt, claimToken }, AbortSignal.timeout(1000));
 
     const first = await claim('first', '2026-01-01T00:00:00.000Z');
-    const stored = await storedClaim(notification.processId);
+    const stored = await claimOf(notification.processId);
     const copy = await claim('copy', '2026-01-02T00:00:00.000Z', 'fallback');
 
     expect(first).toEqual({ outcome: 'created' });
@@ -137,14 +131,14 @@ describe('intake against DynamoDB and SQS emulators', () => {
       outcome: 'exists',
       existing: expect.objectContaining({ status: 'claimed', claimToken: 'first', detectedBy: 'webhook', receivedAt: '2026-01-01T00:00:00.000Z' }),
     });
-    expect(await storedClaim(notification.processId)).toEqual(stored);
+    expect(await claimOf(notification.processId)).toEqual(stored);
 
     await claims.confirm(notification, { confirmedAt: '2026-01-01T00:00:05.000Z' });
-    const confirmed = await storedClaim(notification.processId);
+    const confirmed = await claimOf(notification.processId);
     const later = await claim('later', '2026-01-03T00:00:00.000Z');
 
     expect(later).toEqual({ outcome: 'exists', existing: expect.objectContaining({ status: 'confirmed', claimToken: 'first' }) });
-    expect(await storedClaim(notification.processId)).toEqual(confirmed);
+    expect(await claimOf(notification.processId)).toEqual(confirmed);
   });
 
   test('a crash right after the claim: the redelivery, however soon, puts the notification on the queue', async () => {
@@ -188,7 +182,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
     const redelivery = await post(webhookUrl, notification, AUTH);
 
     expect(first).toMatchObject({ status: 503, body: { error: 'unavailable' } });
-    expect((await storedClaim(notification.processId))?.status?.S).toBe('claimed');
+    expect((await claimOf(notification.processId))?.status?.S).toBe('claimed');
     expect(redelivery).toMatchObject({ status: 200, body: { status: 'duplicate' } });
     expect(processIdsOf(await drainQueue(verifierSqs, resources.intakeQueueUrl))).toEqual([notification.processId]);
   });
@@ -258,7 +252,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
     const duringOutage = await post(webhookUrl, notification, AUTH);
 
     expect(duringOutage).toMatchObject({ status: 503, body: { error: 'unavailable' } });
-    expect((await storedClaim(notification.processId))?.status?.S).toBe('claimed');
+    expect((await claimOf(notification.processId))?.status?.S).toBe('claimed');
 
     sqsProxy.setMode('pass');
     const retry = await post(webhookUrl, notification, AUTH);
@@ -315,7 +309,7 @@ describe('intake against DynamoDB and SQS emulators', () => {
 
     expect(wrong.status).toBe(401);
     expect(missing.status).toBe(401);
-    expect(await storedClaim(notification.processId)).toBeUndefined();
+    expect(await claimOf(notification.processId)).toBeUndefined();
     expect(await drainQueue(verifierSqs, resources.intakeQueueUrl)).toHaveLength(0);
   });
 });

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
@@ -29,6 +29,7 @@ import { emulatorClientConfig, LOCAL_FALLBACK_SCHEDULE, LOCAL_REGION } from '../
 import { ensureLocalResources, type LocalResources } from '../../tools/local-stack/resources.ts';
 import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
+import { claimStatus } from '../support/claims.ts';
 import { simulatorFetcher } from '../support/simulator-fetcher.ts';
 import { eventually } from '../support/eventually.ts';
 import { drainQueue, EMPTY_QUEUE, queueCounts } from '../support/queues.ts';
@@ -169,15 +170,8 @@ async function queueCount(queueUrl: string): Promise<number> {
   return Object.keys(EMPTY_QUEUE).reduce((sum, name) => sum + Number(counts?.[name]), 0);
 }
 
-async function claimStatus(processId: string): Promise<string | undefined> {
-  const { Item } = await dynamodb.send(
-    new GetItemCommand({
-      TableName: resources.claimsTableName,
-      Key: { processId: { S: processId }, state: { S: 'PROCESS_STATE_FINISHED' } },
-      ConsistentRead: true,
-    }),
-  );
-  return Item?.status?.S;
+function statusOfClaim(processId: string): Promise<string | undefined> {
+  return claimStatus(dynamodb, resources.claimsTableName, processId);
 }
 
 describe('system faults: the fallback', () => {
@@ -220,7 +214,7 @@ describe('system faults: the fallback', () => {
     const events: ResultsEvent[] = [];
     await eventually(async () => {
       for (const message of await drainQueue(sqs, resources.resultsQueueUrl)) events.push(JSON.parse(message.Body ?? '{}') as ResultsEvent);
-      const statuses = await Promise.all(processIds.map(claimStatus));
+      const statuses = await Promise.all(processIds.map(statusOfClaim));
       return statuses.every((status) => status === 'confirmed') && (await queueCount(resources.intakeQueueUrl)) === 0;
     }, 20_000);
     for (const message of await drainQueue(sqs, resources.resultsQueueUrl)) events.push(JSON.parse(message.Body ?? '{}') as ResultsEvent);
@@ -237,7 +231,7 @@ describe('system faults: the fallback', () => {
     expect(new Set(events.map((event) => `${event.subject}/${event.data.state}`)).size).toBe(events.length);
     expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
     for (const event of events) expect(event.data.outcome?.process).toMatchObject({ id: event.subject, state: 'PROCESS_STATE_FINISHED' });
-    expect(await Promise.all(processIds.map(claimStatus))).toEqual(processIds.map(() => 'confirmed'));
+    expect(await Promise.all(processIds.map(statusOfClaim))).toEqual(processIds.map(() => 'confirmed'));
     const left = (await Promise.all(processIds.map((id) => tracking.get(id)))).filter((item) => item?.status === 'tracking');
     expect(left).toEqual([]);
     expect(await queueCount(resources.intakeQueueUrl)).toBe(0);

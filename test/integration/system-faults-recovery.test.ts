@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import type { AuthSpec } from '../../lambdas/contracts/auth-notation.ts';
@@ -33,6 +33,7 @@ import { StaticCredentials } from '../../tools/unico-sim/credentials.ts';
 import { createHttpSender } from '../../tools/unico-sim/http-sender.ts';
 import { deliverWithRetry, realSleep, type RetryPolicy } from '../../tools/unico-sim/retry.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
+import { claimStatus } from '../support/claims.ts';
 import { simulatorFetcher } from '../support/simulator-fetcher.ts';
 import { eventually } from '../support/eventually.ts';
 import { drainQueue, EMPTY_QUEUE, isQueueEmpty, queueCounts } from '../support/queues.ts';
@@ -221,15 +222,8 @@ async function collect(): Promise<void> {
   allEvents.push(...messages.map((message) => JSON.parse(message.Body ?? '{}') as ResultsEvent));
 }
 
-async function claimStatus(processId: string): Promise<string | undefined> {
-  const { Item } = await dynamodb.send(
-    new GetItemCommand({
-      TableName: resources.claimsTableName,
-      Key: { processId: { S: processId }, state: { S: 'PROCESS_STATE_FINISHED' } },
-      ConsistentRead: true,
-    }),
-  );
-  return Item?.status?.S;
+function statusOfClaim(processId: string): Promise<string | undefined> {
+  return claimStatus(dynamodb, resources.claimsTableName, processId);
 }
 
 /**
@@ -241,7 +235,7 @@ async function settle(processIds: readonly string[], withinMs: number): Promise<
     await collect();
     const seen = new Set(allEvents.map((event) => event.subject));
     if (!processIds.every((id) => seen.has(id))) return false;
-    const statuses = await Promise.all(processIds.map(claimStatus));
+    const statuses = await Promise.all(processIds.map(statusOfClaim));
     return statuses.every((status) => status === 'confirmed');
   }, withinMs);
   await eventually(() => isQueueEmpty(sqs, resources.intakeQueueUrl), withinMs);
@@ -435,7 +429,7 @@ describe('system faults: what the sender sees, and one results event per finishe
     expect(own.map((event) => event.subject).sort()).toEqual([...processIds].sort());
     for (const event of own) expect(event.data.outcome?.process).toMatchObject({ id: event.subject, state: 'PROCESS_STATE_FINISHED' });
     expect(new Set(allEvents.map((event) => event.id)).size).toBe(allEvents.length);
-    expect(await Promise.all(processIds.map(claimStatus))).toEqual(processIds.map(() => 'confirmed'));
+    expect(await Promise.all(processIds.map(statusOfClaim))).toEqual(processIds.map(() => 'confirmed'));
     expect(await queueCounts(sqs, resources.intakeDlqUrl)).toEqual(EMPTY_QUEUE);
     expect(await queueCounts(sqs, resources.resultsDlqUrl)).toEqual(EMPTY_QUEUE);
     await faultCase.met?.({ lostBefore, publishedWhileFaulty });
