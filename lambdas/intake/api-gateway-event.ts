@@ -46,7 +46,7 @@ export function httpApiEvent(event: ApiGatewayEvent): APIGatewayProxyEventV2 {
 const isRestApiEvent = (event: ApiGatewayEvent): event is APIGatewayProxyEvent =>
   typeof (event as Partial<APIGatewayProxyEvent>).httpMethod === 'string';
 
-/** Every header once, its name in lower case; several values (or spellings) joined with ", ". */
+/** Every header once, its name in lower case; several values (or spellings) joined with ",", as the HTTP API joins them. */
 function joinedHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   const values = new Map<string, string[]>();
   const add = (name: string, value: string | undefined): void => {
@@ -60,7 +60,7 @@ function joinedHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   } else {
     for (const [name, value] of Object.entries(event.headers ?? {})) add(name, value);
   }
-  return Object.fromEntries([...values].map(([name, list]) => [name, list.join(', ')]));
+  return Object.fromEntries([...values].map(([name, list]) => [name, list.join(',')]));
 }
 
 function definedValues(record: Record<string, string | undefined>): Record<string, string> {

@@ -98,7 +98,7 @@ describe('httpApiEvent', () => {
     const normalised = httpApiEvent(event);
 
     // Assess
-    expect(normalised.headers).toEqual({ 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.1, 10.0.0.1, 10.0.0.2' });
+    expect(normalised.headers).toEqual({ 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.1,10.0.0.1,10.0.0.2' });
     expect(normalised.routeKey).toBe('POST /webhooks/unico');
     expect(normalised.body).toBe('{"a":1}');
     expect(normalised.isBase64Encoded).toBe(false);
