@@ -15,19 +15,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
-import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
 import { DynamoDbTrackingStore } from '../../lambdas/adapters/dynamodb/dynamodb-tracking-store.ts';
 import { FALLBACK_FUNCTION, PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import type { ResultsEvent } from '../../lambdas/contracts/results-event.ts';
 import { fallbackTimeBudget, processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import type { FallbackRunSummary } from '../../lambdas/core/tracking/fallback-run.ts';
-import { composeFallbackHandler } from '../../lambdas/fallback/compose.ts';
-import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { lambdaContext } from '../../tools/local-stack/api-gateway-event.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
-import { emulatorClientConfig, LOCAL_FALLBACK_SCHEDULE, LOCAL_REGION } from '../../tools/local-stack/local-stack.ts';
+import { emulatorClientConfig, LOCAL_FALLBACK_SCHEDULE } from '../../tools/local-stack/local-stack.ts';
+import { composeLocalFallback, startLocalProcessor } from '../../tools/local-stack/local-functions.ts';
 import { ensureLocalResources, type LocalResources } from '../../tools/local-stack/resources.ts';
-import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
+import type { RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
 import { startUnicoSimulator, type RunningUnicoSimulator } from '../../tools/unico-sim/serve/simulator.ts';
 import { claimStatus } from '../support/claims.ts';
 import { simulatorFetcher } from '../support/simulator-fetcher.ts';
@@ -96,14 +94,13 @@ function composeFallback(kill: KillSeam | undefined, timeoutSeconds: number) {
     fallbackDynamodb.middlewareStack.add((next) => async (args) => (dead() ? hang() : next(args)), { step: 'initialize', name: 'deadRun' });
   }
   const logger = new Logger({ serviceName: FALLBACK_FUNCTION.serviceName, logLevel: 'SILENT' });
-  return composeFallbackHandler({
+  return composeLocalFallback({
     dynamodb: fallbackDynamodb,
     sqs: fallbackSqs,
     claimsTableName: resources.claimsTableName,
+    trackingTableName: resources.trackingTableName,
     claimRetentionDays: 90,
     intakeQueueUrl: resources.intakeQueueUrl,
-    tracking: new DynamoDbTrackingStore({ client: fallbackDynamodb, tableName: resources.trackingTableName }),
-    ledger: new DynamoDbNotificationLedger({ client: fallbackDynamodb, tableName: resources.claimsTableName }),
     fetcher: fetcherOn(fallbackDynamodb),
     schedule: LOCAL_FALLBACK_SCHEDULE,
     time: fallbackTimeBudget(timeoutSeconds),
@@ -134,11 +131,8 @@ beforeAll(async () => {
   const processorDynamodb = new DynamoDBClient({ ...emulatorClientConfig(dynamodbEmulator), ...awsClientOptions(time.awsCalls) });
   const processorSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...awsClientOptions(time.awsCalls) });
   destroyers.push(() => processorDynamodb.destroy(), () => processorSqs.destroy());
-  eventSource = await startSqsEventSource({
-    sqs: processorSqs,
-    queueUrl: resources.intakeQueueUrl,
-    region: LOCAL_REGION,
-    handler: composeProcessorHandler({
+  eventSource = await startLocalProcessor({
+    processor: {
       dynamodb: processorDynamodb,
       sqs: processorSqs,
       claimsTableName: resources.claimsTableName,
@@ -150,10 +144,7 @@ beforeAll(async () => {
       time,
       fetcher: fetcherOn(processorDynamodb),
       logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
-    }),
-    functionName: PROCESSOR_FUNCTION.serviceName,
-    functionTimeoutMs: PROCESSOR_FUNCTION.timeoutSeconds * 1000,
-    maxConcurrency: PROCESSOR_FUNCTION.defaultMaxConcurrency,
+    },
   });
 }, 60_000);
 

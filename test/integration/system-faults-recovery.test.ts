@@ -23,12 +23,12 @@ import type { ResultsEvent } from '../../lambdas/contracts/results-event.ts';
 import { intakeTimeBudget, processorTimeBudget } from '../../lambdas/contracts/time-budgets.ts';
 import { StaticCredentialAuthenticator } from '../../lambdas/core/auth/static-credentials.ts';
 import { composeIntakeHandler } from '../../lambdas/intake/compose.ts';
-import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { startDynamoDbEmulator, startSqsEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { FunctionInstances, startLocalApi, type RunningLocalApi } from '../../tools/local-stack/local-api.ts';
-import { emulatorClientConfig, LOCAL_REGION } from '../../tools/local-stack/local-stack.ts';
+import { emulatorClientConfig } from '../../tools/local-stack/local-stack.ts';
+import { startLocalProcessor } from '../../tools/local-stack/local-functions.ts';
 import { ensureLocalResources, type LocalResources } from '../../tools/local-stack/resources.ts';
-import { startSqsEventSource, type RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
+import type { RunningSqsEventSource } from '../../tools/local-stack/sqs-event-source.ts';
 import { StaticCredentials } from '../../tools/unico-sim/credentials.ts';
 import { createHttpSender } from '../../tools/unico-sim/http-sender.ts';
 import { deliverWithRetry, realSleep, type RetryPolicy } from '../../tools/unico-sim/retry.ts';
@@ -129,28 +129,22 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'crashBeforeConfirm' },
   );
-  const processor = composeProcessorHandler({
-    dynamodb: processorDynamodb,
-    sqs: processorSqs,
-    claimsTableName: resources.claimsTableName,
-    claimRetentionDays: 90,
-    intakeQueueUrl: resources.intakeQueueUrl,
-    resultsQueueUrl: resources.resultsQueueUrl,
-    eventSource: 'unico-webhook-faults',
-    outcomeRetryPeriodSeconds: RETRY_PERIOD_SECONDS,
-    retryDelay: RETRY_DELAY,
-    time,
-    fetcher: simulatorFetcher(unico, { dynamodb: processorDynamodb, claimsTableName: resources.claimsTableName, maxRequestsPerSecond: 20 }),
-    logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
-  });
-  eventSource = await startSqsEventSource({
-    sqs: pollerSqs,
-    queueUrl: resources.intakeQueueUrl,
-    region: LOCAL_REGION,
-    handler: processor,
-    functionName: PROCESSOR_FUNCTION.serviceName,
-    functionTimeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
-    maxConcurrency: PROCESSOR_FUNCTION.defaultMaxConcurrency,
+  eventSource = await startLocalProcessor({
+    processor: {
+      dynamodb: processorDynamodb,
+      sqs: processorSqs,
+      claimsTableName: resources.claimsTableName,
+      claimRetentionDays: 90,
+      intakeQueueUrl: resources.intakeQueueUrl,
+      resultsQueueUrl: resources.resultsQueueUrl,
+      eventSource: 'unico-webhook-faults',
+      outcomeRetryPeriodSeconds: RETRY_PERIOD_SECONDS,
+      retryDelay: RETRY_DELAY,
+      time,
+      fetcher: simulatorFetcher(unico, { dynamodb: processorDynamodb, claimsTableName: resources.claimsTableName, maxRequestsPerSecond: 20 }),
+      logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
+    },
+    pollerSqs,
   });
 }, 60_000);
 

@@ -15,11 +15,7 @@ import {
   type UnicoCredentialsSecret,
 } from '../../lambdas/contracts/unico-api.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
-import { composeFallbackHandler } from '../../lambdas/fallback/compose.ts';
-import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
-import { DynamoDbTrackingStore } from '../../lambdas/adapters/dynamodb/dynamodb-tracking-store.ts';
 import { startFallbackSchedule } from './fallback-schedule.ts';
-import { composeProcessorHandler } from '../../lambdas/processor/compose.ts';
 import { DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS } from '../../lambdas/contracts/outcome-retries.ts';
 import { awsClientOptions } from '../../lambdas/adapters/aws/client-options.ts';
 import { unicoFetcher } from '../../lambdas/adapters/unico/unico-fetcher.ts';
@@ -34,7 +30,8 @@ import { emulatorClientConfig, LOCAL_REGION, localClientOptions } from './local-
 import { logLine, SinkLogger, type LineWriter, type LogFormat } from './log-output.ts';
 import { startOAuth2Provider } from './oauth2-provider.ts';
 import { ensureLocalResources } from './resources.ts';
-import { FunctionTimeoutError, startSqsEventSource } from './sqs-event-source.ts';
+import { FunctionTimeoutError } from './sqs-event-source.ts';
+import { composeLocalFallback, startLocalProcessor } from './local-functions.ts';
 
 // Where the tests and tools have always found them.
 export { emulatorClientConfig, LOCAL_REGION } from './local-clients.ts';
@@ -280,29 +277,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       const processorTime = processorTimeBudget(PROCESSOR_FUNCTION.timeoutSeconds);
       const { dynamodb: processorDynamodb, sqs: processorSqs } = functionClients(processorTime.awsCalls);
       inspector.trail.watch(processorSqs, { intakeQueueUrl: resources.intakeQueueUrl, resultsQueueUrl: resources.resultsQueueUrl });
-      const processor = composeProcessorHandler({
-        dynamodb: processorDynamodb,
-        sqs: processorSqs,
-        claimsTableName: resources.claimsTableName,
-        claimRetentionDays: 90,
-        intakeQueueUrl: resources.intakeQueueUrl,
-        resultsQueueUrl: resources.resultsQueueUrl,
-        eventSource: LOCAL_EVENT_SOURCE,
-        outcomeRetryPeriodSeconds: DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS,
-        time: processorTime,
-        fetcher: localUnicoFetcher(processorDynamodb, processorLogger),
-        logger: processorLogger,
-        // No CloudWatch here: EMF lines would only clutter the console.
-        observability: noObservability,
-      });
-      const eventSource = await startSqsEventSource({
-        sqs: processorSqs,
-        queueUrl: resources.intakeQueueUrl,
-        region: LOCAL_REGION,
-        handler: processor,
-        functionName: PROCESSOR_FUNCTION.serviceName,
-        functionTimeoutMs: PROCESSOR_FUNCTION.timeoutSeconds * 1000,
-        maxConcurrency: PROCESSOR_FUNCTION.defaultMaxConcurrency,
+      const eventSource = await startLocalProcessor({
+        processor: {
+          dynamodb: processorDynamodb,
+          sqs: processorSqs,
+          claimsTableName: resources.claimsTableName,
+          claimRetentionDays: 90,
+          intakeQueueUrl: resources.intakeQueueUrl,
+          resultsQueueUrl: resources.resultsQueueUrl,
+          eventSource: LOCAL_EVENT_SOURCE,
+          outcomeRetryPeriodSeconds: DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS,
+          time: processorTime,
+          fetcher: localUnicoFetcher(processorDynamodb, processorLogger),
+          logger: processorLogger,
+          // No CloudWatch here: EMF lines would only clutter the console.
+          observability: noObservability,
+        },
         // A timeout reads as Lambda's own line: "Task timed out after 30.00 seconds".
         onHandlerError: (error) =>
           error instanceof FunctionTimeoutError
@@ -318,14 +308,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     const fallbackTime = fallbackTimeBudget(FALLBACK_FUNCTION.timeoutSeconds);
     const { dynamodb: fallbackDynamodb, sqs: fallbackSqs } = functionClients(fallbackTime.awsCalls);
     const fallback = startFallbackSchedule({
-      handler: composeFallbackHandler({
+      handler: composeLocalFallback({
         dynamodb: fallbackDynamodb,
         sqs: fallbackSqs,
         claimsTableName: resources.claimsTableName,
+        trackingTableName: resources.trackingTableName,
         claimRetentionDays: 90,
         intakeQueueUrl: resources.intakeQueueUrl,
-        tracking: new DynamoDbTrackingStore({ client: fallbackDynamodb, tableName: resources.trackingTableName }),
-        ledger: new DynamoDbNotificationLedger({ client: fallbackDynamodb, tableName: resources.claimsTableName }),
         fetcher: localUnicoFetcher(fallbackDynamodb, fallbackLogger),
         schedule: trackingSchedule,
         time: fallbackTime,
