@@ -97,10 +97,7 @@ function composeFallback(kill: KillSeam | undefined, timeoutSeconds: number) {
   return composeLocalFallback({
     dynamodb: fallbackDynamodb,
     sqs: fallbackSqs,
-    claimsTableName: resources.claimsTableName,
-    trackingTableName: resources.trackingTableName,
-    claimRetentionDays: 90,
-    intakeQueueUrl: resources.intakeQueueUrl,
+    resources,
     fetcher: fetcherOn(fallbackDynamodb),
     schedule: LOCAL_FALLBACK_SCHEDULE,
     time: fallbackTimeBudget(timeoutSeconds),
@@ -132,19 +129,14 @@ beforeAll(async () => {
   const processorSqs = new SQSClient({ ...emulatorClientConfig(sqsEmulator), ...awsClientOptions(time.awsCalls) });
   destroyers.push(() => processorDynamodb.destroy(), () => processorSqs.destroy());
   eventSource = await startLocalProcessor({
-    processor: {
-      dynamodb: processorDynamodb,
-      sqs: processorSqs,
-      claimsTableName: resources.claimsTableName,
-      claimRetentionDays: 90,
-      intakeQueueUrl: resources.intakeQueueUrl,
-      resultsQueueUrl: resources.resultsQueueUrl,
-      eventSource: 'unico-webhook-faults',
-      outcomeRetryPeriodSeconds: 120,
-      time,
-      fetcher: fetcherOn(processorDynamodb),
-      logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
-    },
+    dynamodb: processorDynamodb,
+    sqs: processorSqs,
+    resources,
+    eventSource: 'unico-webhook-faults',
+    outcomeRetryPeriodSeconds: 120,
+    time,
+    fetcher: fetcherOn(processorDynamodb),
+    logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
   });
 }, 60_000);
 

@@ -130,21 +130,16 @@ beforeAll(async () => {
     { step: 'initialize', name: 'crashBeforeConfirm' },
   );
   eventSource = await startLocalProcessor({
-    processor: {
-      dynamodb: processorDynamodb,
-      sqs: processorSqs,
-      claimsTableName: resources.claimsTableName,
-      claimRetentionDays: 90,
-      intakeQueueUrl: resources.intakeQueueUrl,
-      resultsQueueUrl: resources.resultsQueueUrl,
-      eventSource: 'unico-webhook-faults',
-      outcomeRetryPeriodSeconds: RETRY_PERIOD_SECONDS,
-      retryDelay: RETRY_DELAY,
-      time,
-      fetcher: simulatorFetcher(unico, { dynamodb: processorDynamodb, claimsTableName: resources.claimsTableName, maxRequestsPerSecond: 20 }),
-      logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
-    },
+    dynamodb: processorDynamodb,
+    sqs: processorSqs,
     pollerSqs,
+    resources,
+    eventSource: 'unico-webhook-faults',
+    outcomeRetryPeriodSeconds: RETRY_PERIOD_SECONDS,
+    retryDelay: RETRY_DELAY,
+    time,
+    fetcher: simulatorFetcher(unico, { dynamodb: processorDynamodb, claimsTableName: resources.claimsTableName, maxRequestsPerSecond: 20 }),
+    logger: new Logger({ serviceName: PROCESSOR_FUNCTION.serviceName, logLevel: 'SILENT' }),
   });
 }, 60_000);
 

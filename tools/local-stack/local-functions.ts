@@ -2,9 +2,9 @@
  * The processor and the fallback as the local stack runs them, on clients the caller builds: the
  * local stack passes its own, the system fault suites pass clients with their fault seams. Each
  * is composed by the same function as in AWS (lambdas/processor/compose.ts,
- * lambdas/fallback/compose.ts); what is local is only how it is invoked.
+ * lambdas/fallback/compose.ts) over the local tables and queues; what is local is only how it is
+ * invoked.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { PROCESSOR_FUNCTION } from '../../lambdas/contracts/functions.ts';
 import { DynamoDbNotificationLedger } from '../../lambdas/adapters/dynamodb/dynamodb-notification-ledger.ts';
@@ -13,11 +13,17 @@ import { composeFallbackHandler, type FallbackWiring } from '../../lambdas/fallb
 import type { FallbackHandler } from '../../lambdas/fallback/fallback-handler.ts';
 import { composeProcessorHandler, type ProcessorWiring } from '../../lambdas/processor/compose.ts';
 import { LOCAL_REGION } from './local-clients.ts';
+import type { LocalResources } from './resources.ts';
 import { startSqsEventSource, type RunningSqsEventSource } from './sqs-event-source.ts';
 
-export interface LocalProcessorOptions {
-  /** The processor's wiring, as in AWS. */
-  readonly processor: ProcessorWiring;
+/** How long the local claims are kept, as the stack's default retention. */
+export const LOCAL_CLAIM_RETENTION_DAYS = 90;
+
+/** What a function is told of the local tables and queues: the names and URLs it needs. */
+type LocalPlaces = 'claimsTableName' | 'intakeQueueUrl' | 'resultsQueueUrl' | 'claimRetentionDays';
+
+export interface LocalProcessorOptions extends Omit<ProcessorWiring, LocalPlaces> {
+  readonly resources: Pick<LocalResources, 'claimsTableName' | 'intakeQueueUrl' | 'resultsQueueUrl'>;
   /** The event source's own client, to read the intake queue (default: the processor's). */
   readonly pollerSqs?: SQSClient;
   /** Told about a batch that failed whole (the handler threw or ran past its timeout). */
@@ -28,31 +34,40 @@ export interface LocalProcessorOptions {
  * The processor fed from the intake queue as Lambda's event source mapping feeds it: batches of
  * up to 10, the function's maximum concurrency, an invocation cut off at its timeout.
  */
-export function startLocalProcessor({ processor, pollerSqs, onHandlerError }: LocalProcessorOptions): Promise<RunningSqsEventSource> {
+export function startLocalProcessor(options: LocalProcessorOptions): Promise<RunningSqsEventSource> {
+  const { resources, pollerSqs, onHandlerError, ...wiring } = options;
+  const processor = composeProcessorHandler({
+    ...wiring,
+    claimsTableName: resources.claimsTableName,
+    intakeQueueUrl: resources.intakeQueueUrl,
+    resultsQueueUrl: resources.resultsQueueUrl,
+    claimRetentionDays: LOCAL_CLAIM_RETENTION_DAYS,
+  });
   return startSqsEventSource({
-    sqs: pollerSqs ?? processor.sqs,
-    queueUrl: processor.intakeQueueUrl,
+    sqs: pollerSqs ?? wiring.sqs,
+    queueUrl: resources.intakeQueueUrl,
     region: LOCAL_REGION,
-    handler: composeProcessorHandler(processor),
+    handler: processor,
     functionName: PROCESSOR_FUNCTION.serviceName,
-    functionTimeoutMs: processor.time.functionTimeoutSeconds * 1000,
+    functionTimeoutMs: wiring.time.functionTimeoutSeconds * 1000,
     maxConcurrency: PROCESSOR_FUNCTION.defaultMaxConcurrency,
     ...(onHandlerError ? { onHandlerError } : {}),
   });
 }
 
-/** The fallback's wiring but its stores, which it keeps in the claims and tracking tables. */
-export type LocalFallbackWiring = Omit<FallbackWiring, 'tracking' | 'ledger' | 'dynamodb'> & {
-  readonly dynamodb: DynamoDBClient;
-  readonly trackingTableName: string;
-};
+export interface LocalFallbackOptions extends Omit<FallbackWiring, LocalPlaces | 'tracking' | 'ledger'> {
+  readonly resources: Pick<LocalResources, 'claimsTableName' | 'intakeQueueUrl' | 'trackingTableName'>;
+}
 
 /** The fallback, its tracking store and notification ledger on its own DynamoDB client, as in AWS. */
-export function composeLocalFallback(wiring: LocalFallbackWiring): FallbackHandler {
-  const { trackingTableName, ...rest } = wiring;
+export function composeLocalFallback(options: LocalFallbackOptions): FallbackHandler {
+  const { resources, ...wiring } = options;
   return composeFallbackHandler({
-    ...rest,
-    tracking: new DynamoDbTrackingStore({ client: wiring.dynamodb, tableName: trackingTableName }),
-    ledger: new DynamoDbNotificationLedger({ client: wiring.dynamodb, tableName: wiring.claimsTableName }),
+    ...wiring,
+    claimsTableName: resources.claimsTableName,
+    intakeQueueUrl: resources.intakeQueueUrl,
+    claimRetentionDays: LOCAL_CLAIM_RETENTION_DAYS,
+    tracking: new DynamoDbTrackingStore({ client: wiring.dynamodb, tableName: resources.trackingTableName }),
+    ledger: new DynamoDbNotificationLedger({ client: wiring.dynamodb, tableName: resources.claimsTableName }),
   });
 }

@@ -278,21 +278,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       const { dynamodb: processorDynamodb, sqs: processorSqs } = functionClients(processorTime.awsCalls);
       inspector.trail.watch(processorSqs, { intakeQueueUrl: resources.intakeQueueUrl, resultsQueueUrl: resources.resultsQueueUrl });
       const eventSource = await startLocalProcessor({
-        processor: {
-          dynamodb: processorDynamodb,
-          sqs: processorSqs,
-          claimsTableName: resources.claimsTableName,
-          claimRetentionDays: 90,
-          intakeQueueUrl: resources.intakeQueueUrl,
-          resultsQueueUrl: resources.resultsQueueUrl,
-          eventSource: LOCAL_EVENT_SOURCE,
-          outcomeRetryPeriodSeconds: DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS,
-          time: processorTime,
-          fetcher: localUnicoFetcher(processorDynamodb, processorLogger),
-          logger: processorLogger,
-          // No CloudWatch here: EMF lines would only clutter the console.
-          observability: noObservability,
-        },
+        dynamodb: processorDynamodb,
+        sqs: processorSqs,
+        resources,
+        eventSource: LOCAL_EVENT_SOURCE,
+        outcomeRetryPeriodSeconds: DEFAULT_OUTCOME_RETRY_PERIOD_SECONDS,
+        time: processorTime,
+        fetcher: localUnicoFetcher(processorDynamodb, processorLogger),
+        logger: processorLogger,
+        // No CloudWatch here: EMF lines would only clutter the console.
+        observability: noObservability,
         // A timeout reads as Lambda's own line: "Task timed out after 30.00 seconds".
         onHandlerError: (error) =>
           error instanceof FunctionTimeoutError
@@ -311,10 +306,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       handler: composeLocalFallback({
         dynamodb: fallbackDynamodb,
         sqs: fallbackSqs,
-        claimsTableName: resources.claimsTableName,
-        trackingTableName: resources.trackingTableName,
-        claimRetentionDays: 90,
-        intakeQueueUrl: resources.intakeQueueUrl,
+        resources,
         fetcher: localUnicoFetcher(fallbackDynamodb, fallbackLogger),
         schedule: trackingSchedule,
         time: fallbackTime,
