@@ -11,7 +11,8 @@
  * (T >= 1000 / maxPerSecond). So a caller writes at most 2 * maxPerSecond times a second. (Measured
  * over dynalite, bench/budget-contention.ts: 1.0 write per grant at 5, 25 and 100 callers, about 3
  * per caller in its first turn; the steady state costs much less than the bound.) Reads (the pause
- * check before a slot, and refusals from a store that leaves the record out) draw on the partition's separate 3,000 read units.
+ * check before a slot, and refusals from a store that leaves the record out) draw on the
+ * partition's separate 3,000 read units.
  */
 
 /** Write units one DynamoDB partition, so one item, takes per second. */

@@ -46,7 +46,10 @@ export function httpApiEvent(event: ApiGatewayEvent): APIGatewayProxyEventV2 {
 const isRestApiEvent = (event: ApiGatewayEvent): event is APIGatewayProxyEvent =>
   typeof (event as Partial<APIGatewayProxyEvent>).httpMethod === 'string';
 
-/** Every header once, its name in lower case; several values (or spellings) joined with ",", as the HTTP API joins them. */
+/**
+ * Every header once, its name in lower case; several values (or spellings) joined with ",", as
+ * the HTTP API joins them.
+ */
 function joinedHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   const values = new Map<string, string[]>();
   const add = (name: string, value: string | undefined): void => {

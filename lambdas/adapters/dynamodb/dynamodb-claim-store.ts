@@ -40,7 +40,8 @@ export interface DynamoDbClaimStoreOptions {
  *
  * A store that answers a failed condition without the old item (a DynamoDB-compatible store that
  * ignores the parameter, as dynalite does unless the local stack teaches it) costs one strongly
- * consistent read more; DynamoDB always returns it, so in AWS the read is never made. See docs/architecture.md, "How no notification is lost".
+ * consistent read more; DynamoDB always returns it, so in AWS the read is never made. See
+ * docs/architecture.md, "How no notification is lost".
  *
  * A lost answer keeps the acceptor's invariant: the SDK's retry of our own applied put fails its
  * condition and gets our own item back, with our claimToken, and the acceptor tells it apart from

@@ -28,7 +28,6 @@ beforeEach(() => {
   requests = [];
 });
 
-
 function acceptorAnswering(outcome: AcceptanceOutcome, delayMs = 0): NotificationAcceptor {
   const fake = {
     accept: async (request: AcceptanceRequest) => {

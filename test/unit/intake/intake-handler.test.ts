@@ -364,7 +364,6 @@ describe('intake handler', () => {
 describe('intake handler logs', () => {
   const output = captureOutput();
 
-
   // Regression: the 5xx log line carries the whole cause chain; a secret stored as plain text
   // instead of JSON makes JSON.parse fail with a message quoting the secret.
   test('a secret stored as plain text is never written to the logs', async () => {
@@ -390,7 +389,6 @@ describe('intake handler logs', () => {
     expect(output.text()).toContain('delivery not taken');
     expect(output.text()).not.toContain(PASSWORD.slice(0, 10));
   });
-
 
   test('a dependency that refuses for good is logged at ERROR with dependencyFailure "permanent"', async () => {
     // Prepare

@@ -172,8 +172,6 @@ test('a route the function does not serve: 404', async () => {
 describe('tracking handler logs', () => {
   const output = captureOutput();
 
-
-
   test('tracking started is logged with the processId, never the client reference', async () => {
     dynamodb.on(PutItemCommand).resolves({});
     await call(routeEvent(TRACKING_ROUTE_KEYS.track, PROCESS_ID, JSON.stringify({ clientReference: 'customer-12345678900' })), handlerWith(new Logger({ logLevel: 'DEBUG' })));
