@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { itemKey } from '../../lambdas/adapters/dynamodb/dynamodb-claim-store.ts';
 import { CLAIMS_TABLE } from '../../lambdas/contracts/claims-table.ts';
 import { startDynamoDbEmulator, type RunningEmulator } from '../../tools/local-stack/emulators.ts';
 import { emulatorClientConfig } from '../../tools/local-stack/local-clients.ts';
@@ -20,7 +21,7 @@ import { ensureClaimsTable } from '../../tools/local-stack/resources.ts';
 let emulator: RunningEmulator;
 let client: DynamoDBClient;
 let tableName: string;
-let keys = 0;
+let processes = 0;
 
 beforeAll(async () => {
   emulator = await startDynamoDbEmulator();
@@ -34,14 +35,16 @@ afterAll(async () => {
 });
 
 function newKey(): Record<string, AttributeValue> {
-  keys += 1;
-  return { [CLAIMS_TABLE.partitionKey]: { S: `emulator-test-${keys}` }, [CLAIMS_TABLE.sortKey]: { S: 'PROCESS_STATE_FINISHED' } };
+  processes += 1;
+  return itemKey({ processId: `emulator-test-${processes}`, state: 'PROCESS_STATE_FINISHED' });
 }
 
-async function stored(): Promise<Record<string, AttributeValue>> {
-  const item = { ...newKey(), status: { S: 'confirmed' }, count: { N: '3' } };
+/** A claim stored under a new key, and its key. */
+async function stored(): Promise<{ key: Record<string, AttributeValue>; item: Record<string, AttributeValue> }> {
+  const key = newKey();
+  const item = { ...key, status: { S: 'confirmed' }, count: { N: '3' } };
   await client.send(new PutItemCommand({ TableName: tableName, Item: item }));
-  return item;
+  return { key, item };
 }
 
 /** The error a write throws, or a failure when it succeeds. */
@@ -54,17 +57,18 @@ async function refusal(write: Promise<unknown>): Promise<ConditionalCheckFailedE
   return outcome as ConditionalCheckFailedException;
 }
 
-const exists = { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': CLAIMS_TABLE.partitionKey } };
+/** The claim's own condition: no item for the key yet. */
+const noItemYet = { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': CLAIMS_TABLE.partitionKey } };
 
 describe('a write whose condition fails', () => {
   test.each(['ALL_OLD', 'NONE', undefined] as const)('a put asked for %s', async (returnValues) => {
-    const item = await stored();
+    const { item } = await stored();
     const error = await refusal(
       client.send(
         new PutItemCommand({
           TableName: tableName,
           Item: { ...item, status: { S: 'claimed' } },
-          ...exists,
+          ...noItemYet,
           ...(returnValues ? { ReturnValuesOnConditionCheckFailure: returnValues } : {}),
         }),
       ),
@@ -73,8 +77,7 @@ describe('a write whose condition fails', () => {
   });
 
   test('an update and a delete asked for ALL_OLD get the item too', async () => {
-    const item = await stored();
-    const key = { [CLAIMS_TABLE.partitionKey]: item[CLAIMS_TABLE.partitionKey]!, [CLAIMS_TABLE.sortKey]: item[CLAIMS_TABLE.sortKey]! };
+    const { key, item } = await stored();
     const onFailure = { ConditionExpression: '#status = :claimed', ExpressionAttributeNames: { '#status': 'status' } } as const;
     const update = await refusal(
       client.send(
